@@ -1,0 +1,115 @@
+package io.vmdesk.api;
+
+import io.javalin.Javalin;
+import io.javalin.http.HttpResponseException;
+import io.vmdesk.config.Config;
+import io.vmdesk.proxy.LiveViewProxy;
+import io.vmdesk.session.SessionManager;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP and WebSocket face of the controller: routes, JSON errors, limits. */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    /** Requests are small JSON objects; anything bigger is refused before it is read. */
+    static final long MAX_REQUEST_BYTES = 64 * 1024;
+    /** Above Jetty's 64 KiB default, so large framebuffer updates and clipboard pastes pass. */
+    static final long MAX_WS_MESSAGE_BYTES = 4L * 1024 * 1024;
+
+    private final Javalin app;
+    private final Config config;
+
+    public ApiServer(Config config, SessionManager sessions, Supplier<Map<String, Object>> health) {
+        this.config = config;
+        SessionRoutes routes = new SessionRoutes(sessions, config.publicUrl());
+        NoVncRoutes novnc = new NoVncRoutes(routes);
+        LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval());
+        app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
+            cfg.jetty.host = config.listenAddress();
+            cfg.jetty.port = config.port();
+            cfg.jetty.modifyWebSocketServletFactory(factory -> {
+                factory.setMaxBinaryMessageSize(MAX_WS_MESSAGE_BYTES);
+                factory.setMaxFrameSize(MAX_WS_MESSAGE_BYTES);
+                factory.setIdleTimeout(config.pingInterval().multipliedBy(2).plusSeconds(5));
+            });
+            cfg.routes.post("/api/auth/session", routes::create);
+            cfg.routes.get("/api/auth/sessions", routes::list);
+            cfg.routes.get("/api/auth/session/{id}", routes::get);
+            cfg.routes.delete("/api/auth/session/{id}", routes::delete);
+            cfg.routes.get("/api/auth/session/{id}/novnc", novnc::page);
+            cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);
+            cfg.routes.ws("/api/auth/session/{id}/novnc/websockify", proxy);
+            cfg.routes.get("/api/health", ctx -> Json.send(ctx, 200, health.get()));
+
+            cfg.routes.exception(ApiException.class, (e, ctx) -> {
+                e.headers().forEach(ctx::header);
+                Json.send(ctx, e.status(), error(e.error(), e.getMessage()));
+            });
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> Json.send(ctx, e.getStatus(),
+                    error(errorName(e.getStatus()), e.getMessage())));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                Json.send(ctx, 500, error("internal-error", "the controller failed to handle this request; "
+                        + "see its log (" + e.getClass().getSimpleName() + ")"));
+            });
+        });
+    }
+
+    private static Map<String, Object> error(String error, String detail) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("success", false);
+        out.put("error", error);
+        out.put("detail", detail);
+        return out;
+    }
+
+    private static String errorName(int status) {
+        return switch (status) {
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 413 -> "request-too-large";
+            case 400 -> "bad-request";
+            default -> "http-" + status;
+        };
+    }
+
+    public ApiServer start() {
+        app.start();
+        log.info("listening on {}:{}", config.listenAddress(), app.port());
+        if (config.controlSocket() != null) {
+            // Added after start: Javalin assumes its connectors are TCP ones while it starts.
+            Server server = app.jettyServer().server();
+            UnixDomainServerConnector unix = new UnixDomainServerConnector(server,
+                    new HttpConnectionFactory(server.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class)
+                            .getHttpConfiguration()));
+            unix.setUnixDomainPath(config.controlSocket());
+            server.addConnector(unix);
+            try {
+                unix.start();
+            } catch (Exception e) {
+                app.stop();
+                throw new IllegalStateException("cannot listen on CONTROL_SOCKET=" + config.controlSocket() + ": "
+                        + e.getMessage(), e);
+            }
+            log.info("listening on unix socket {}", config.controlSocket());
+        }
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

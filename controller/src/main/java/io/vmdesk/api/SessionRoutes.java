@@ -1,0 +1,158 @@
+package io.vmdesk.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.vmdesk.session.AdmissionException;
+import io.vmdesk.session.Provider;
+import io.vmdesk.session.SessionManager;
+import io.vmdesk.session.SessionStatus;
+import io.vmdesk.store.SessionRow;
+import io.vmdesk.store.StepRow;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** The session API. Field names are kept from the predecessor, because existing front-ends read them. */
+final class SessionRoutes {
+    private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
+
+    private final SessionManager sessions;
+    private final String publicUrl;
+
+    SessionRoutes(SessionManager sessions, String publicUrl) {
+        this.sessions = sessions;
+        this.publicUrl = publicUrl;
+    }
+
+    void create(Context ctx) {
+        JsonNode body = Json.object(ctx.body());
+        Provider provider = provider(body.get("provider"));
+        String userId = userId(body.get("userId"));
+        SessionRow row;
+        try {
+            row = sessions.create(provider, userId);
+        } catch (AdmissionException e) {
+            String retry = String.valueOf(Math.max(1, e.retryAfter().toSeconds()));
+            throw new ApiException(429, "too-many-sessions", e.getMessage(), Map.of("Retry-After", retry));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("success", true);
+        out.put("sessionId", row.id());
+        out.put("provider", row.provider());
+        out.put("status", row.status());
+        out.put("novncURL", novncUrl(row.id()));
+        out.put("browserIP", row.browserIp());
+        out.put("createdAt", row.createdAt());
+        out.put("expiresAt", row.expiresAt());
+        Json.send(ctx, 201, out);
+    }
+
+    void get(Context ctx) {
+        SessionRow row = existing(ctx.pathParam("id"));
+        Json.send(ctx, 200, describe(row, sessions.steps(row.id())));
+    }
+
+    void list(Context ctx) {
+        String status = ctx.queryParam("status");
+        if (status != null) {
+            try {
+                SessionStatus.valueOf(status);
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(400, "invalid-status", "status must be one of "
+                        + List.of(SessionStatus.values()));
+            }
+        }
+        List<Map<String, Object>> out = sessions.list(status, ctx.queryParam("userId")).stream()
+                .map(r -> describe(r, null)).toList();
+        Json.send(ctx, 200, Map.of("sessions", out, "count", out.size()));
+    }
+
+    void delete(Context ctx) {
+        String id = sessionId(ctx.pathParam("id"));
+        SessionRow row = sessions.delete(id).orElseThrow(() -> notFound(id));
+        Json.send(ctx, 200, describe(row, sessions.steps(id)));
+    }
+
+    private Map<String, Object> describe(SessionRow row, List<StepRow> steps) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sessionId", row.id());
+        out.put("userId", row.userId());
+        out.put("provider", row.provider());
+        out.put("status", row.status());
+        out.put("novncURL", novncUrl(row.id()));
+        out.put("browserIP", row.browserIp());
+        out.put("mac", row.mac());
+        out.put("createdAt", row.createdAt());
+        out.put("expiresAt", row.expiresAt());
+        out.put("readyAt", row.readyAt());
+        out.put("endedAt", row.endedAt());
+        out.put("endedReason", row.endedReason());
+        out.put("lastDisconnect", row.lastDisconnect());
+        out.put("diagnosis", row.diagnosis());
+        if (steps != null) {
+            out.put("steps", steps.stream().map(s -> {
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("name", s.name());
+                step.put("outcome", s.outcome());
+                step.put("startedAt", s.startedAt());
+                step.put("millis", s.millis());
+                step.put("detail", s.detail());
+                return step;
+            }).toList());
+        }
+        return out;
+    }
+
+    private String novncUrl(String id) {
+        return publicUrl + "/api/auth/session/" + id + "/novnc";
+    }
+
+    SessionRow existing(String rawId) {
+        String id = sessionId(rawId);
+        return sessions.find(id).orElseThrow(() -> notFound(id));
+    }
+
+    static String sessionId(String raw) {
+        try {
+            if (UUID.fromString(raw).toString().equals(raw)) {
+                return raw;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new ApiException(400, "invalid-session-id", "'" + shorten(raw)
+                + "' is not a session id (expected a lower-case UUID as returned by POST /api/auth/session)");
+    }
+
+    private static ApiException notFound(String id) {
+        return new ApiException(404, "session-not-found", "no session " + id + " on this controller");
+    }
+
+    private static Provider provider(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw new ApiException(400, "missing-field", "provider is required; one of " + Provider.accepted());
+        }
+        if (!node.isTextual()) {
+            throw new ApiException(400, "invalid-field", "provider must be a string; one of " + Provider.accepted());
+        }
+        return Provider.find(node.asText()).orElseThrow(() -> new ApiException(400, "unknown-provider",
+                "'" + shorten(node.asText()) + "' is not a provider; one of " + Provider.accepted()));
+    }
+
+    private static String userId(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw new ApiException(400, "missing-field", "userId is required (the platform's id for the user)");
+        }
+        if (!node.isTextual() || !USER_ID.matcher(node.asText()).matches()) {
+            throw new ApiException(400, "invalid-field",
+                    "userId must be 1-128 characters of letters, digits and ._@:+-");
+        }
+        return node.asText();
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "…" : s;
+    }
+}

@@ -1,0 +1,111 @@
+package io.vmdesk.app;
+
+import io.vmdesk.api.ApiServer;
+import io.vmdesk.config.Config;
+import io.vmdesk.guest.NetnsGuestDriver;
+import io.vmdesk.host.HostCommands;
+import io.vmdesk.net.HostNetwork;
+import io.vmdesk.net.Namespaces;
+import io.vmdesk.readiness.RfbReadiness;
+import io.vmdesk.session.ReconcileReport;
+import io.vmdesk.session.SessionManager;
+import io.vmdesk.session.StartPipeline;
+import io.vmdesk.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the parts in start-up order: store, bridge, reconciliation (before the port opens), then the API. Closing runs
+ * it backwards: viewers get 1001 and guests are torn down before the store closes.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+
+    private final Store store;
+    private final SessionManager sessions;
+    private final ApiServer api;
+    private final ReconcileReport reconciled;
+
+    private Controller(Store store, SessionManager sessions, ApiServer api, ReconcileReport reconciled) {
+        this.store = store;
+        this.sessions = sessions;
+        this.api = api;
+        this.reconciled = reconciled;
+    }
+
+    /** Starts the controller; throws with an operator-facing message when the host is not usable. */
+    public static Controller start(Config config, boolean fixBridge) {
+        config.describe().forEach(line -> log.info("config {}", line));
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create DATA_DIR " + config.dataDir() + ": " + e.getMessage(), e);
+        }
+        if (!config.guestDriver().equals("netns")) {
+            throw new IllegalStateException("GUEST_DRIVER=" + config.guestDriver()
+                    + " is not available in this version; use GUEST_DRIVER=netns");
+        }
+        String jdbcUrl = config.databaseUrl() != null ? config.databaseUrl() : "jdbc:sqlite:" + config.sqliteFile();
+        Store store = Store.open(jdbcUrl);
+        try {
+            HostCommands host = new HostCommands();
+            HostNetwork network = new HostNetwork(host, config.bridgeDevice(), config.bridgeIp(),
+                    config.internalNetwork());
+            log.info("bridge {}", network.ensureBridge(fixBridge));
+            Namespaces namespaces = new Namespaces(host);
+            NetnsGuestDriver driver = new NetnsGuestDriver(host);
+            Clock clock = Clock.systemUTC();
+            StartPipeline pipeline = new StartPipeline(store, driver, new RfbReadiness(network::neighbourState),
+                    config.readyTimeout(), clock);
+            SessionManager sessions = new SessionManager(config, store, driver, pipeline, network, namespaces, clock);
+            ReconcileReport report = sessions.reconcile();
+            ApiServer api = new ApiServer(config, sessions, () -> health(config, store, sessions));
+            api.start();
+            log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),
+                    config.guestDriver(), store.kind(), config.bridgeDevice(), config.bridgeIp(),
+                    config.internalNetwork().prefix());
+            return new Controller(store, sessions, api, report);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, Object> health(Config config, Store store, SessionManager sessions) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", "ok");
+        out.put("liveSessions", sessions.liveCount());
+        out.put("maxSessions", config.maxSessions());
+        out.put("guestDriver", config.guestDriver());
+        out.put("store", store.kind());
+        out.put("bridge", config.bridgeDevice() + " " + config.bridgeIp() + "/" + config.internalNetwork().prefix());
+        return out;
+    }
+
+    public SessionManager sessions() {
+        return sessions;
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    public ReconcileReport reconciled() {
+        return reconciled;
+    }
+
+    @Override
+    public void close() {
+        log.info("shutting down: ending {} live session(s)", sessions.liveCount());
+        sessions.close();
+        api.close();
+        store.close();
+        log.info("shut down");
+    }
+}

@@ -1,0 +1,25 @@
+package io.vmdesk.cli;
+
+import io.vmdesk.config.Config;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vmdesk config}: validates the configuration and prints the effective values. */
+@Command(name = "config", description = "Check the configuration (environment and .env) and print the effective values.")
+final class ConfigCommand implements Callable<Integer> {
+    @Option(names = "--env-file", description = "the .env file to read (default: ${DEFAULT-VALUE})", defaultValue = ".env")
+    Path envFile;
+
+    @Override
+    public Integer call() {
+        try {
+            Config config = ConfigLoading.loadOrExplain(System.getenv(), envFile);
+            config.describe().forEach(System.out::println);
+            return 0;
+        } catch (ConfigLoading.ExitException e) {
+            return e.status;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.vmdesk.cli;
+
+import io.vmdesk.host.HostCommands;
+import io.vmdesk.net.Namespaces;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network namespace made for one run of the controller (the demo's {@code --netns}, and the tests): everything the
+ * controller does to the network happens in it, never in the machine's own namespace. Closing kills what runs in it,
+ * deletes it, and deletes the guest namespaces the controller inside named with its prefix.
+ */
+public final class PrivateNamespace implements AutoCloseable {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final String name;
+    private final String guestPrefix;
+    private final HostCommands host = new HostCommands();
+    private final Namespaces namespaces = new Namespaces(host);
+
+    private PrivateNamespace(String name, String guestPrefix) {
+        this.name = name;
+        this.guestPrefix = guestPrefix;
+    }
+
+    /**
+     * Creates the namespace with loopback up. A leftover of the same name from an earlier run is removed first when
+     * nothing runs in it; when something does, it refuses and says how to proceed.
+     *
+     * @param guestPrefix prefix of the guest namespaces the controller inside will create (removed on close)
+     */
+    public static PrivateNamespace create(String name, String guestPrefix) {
+        PrivateNamespace ns = new PrivateNamespace(name, guestPrefix);
+        if (ns.namespaces.list(name).contains(name)) {
+            List<Long> pids = ns.namespaces.pids(name);
+            if (!pids.isEmpty()) {
+                throw new IllegalStateException("network namespace " + name + " exists and processes " + pids
+                        + " run in it (another demo?). Stop them, or pick another name with --netns NAME, or remove it:"
+                        + " ip netns pids " + name + " | xargs -r kill; ip netns del " + name);
+            }
+            ns.namespaces.delete(name);
+        }
+        ns.host.runChecked(TIMEOUT, "ip", "netns", "add", name);
+        ns.host.runChecked(TIMEOUT, "ip", "-n", name, "link", "set", "lo", "up");
+        return ns;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Starts a process inside the namespace. */
+    public Process start(List<String> argv, Map<String, String> environment, boolean inheritIo) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        command.addAll(argv);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        if (inheritIo) {
+            builder.inheritIO();
+        }
+        return builder.start();
+    }
+
+    @Override
+    public void close() {
+        for (String guest : namespaces.list(guestPrefix)) {
+            namespaces.delete(guest);
+        }
+        namespaces.delete(name);
+    }
+}

@@ -1,0 +1,92 @@
+package io.vmdesk.config;
+
+import io.vmdesk.net.Ipv4Address;
+import io.vmdesk.net.Ipv4Network;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The controller's effective configuration. Obtain it from {@link #load}, which validates everything and refuses
+ * to return a configuration with any known problem; the constructor itself does not validate. Every setting, its
+ * default and its meaning are listed once, in {@link Setting}.
+ *
+ * @param port              PORT, default 4000
+ * @param listenAddress     LISTEN_ADDRESS, default 0.0.0.0
+ * @param publicUrl         PUBLIC_URL, default http://localhost:PORT; http(s)://host[:port], no trailing slash
+ * @param controlSocket     CONTROL_SOCKET, null when unset
+ * @param bridgeDevice      BRIDGE_DEVICE, default br0
+ * @param bridgeIp          BRIDGE_IP, default 192.168.100.1
+ * @param internalNetwork   INTERNAL_NETWORK, default 192.168.100.0/24
+ * @param poolStart         IP_POOL_START, default derived from the network and bridge
+ * @param poolEnd           IP_POOL_END, default derived from the network and bridge
+ * @param dataDir           DATA_DIR, default /var/lib/vmdesk, absolute
+ * @param databaseUrl       DATABASE_URL, null meaning the SQLite file {@link #sqliteFile()}
+ * @param guestDriver       GUEST_DRIVER: netns, qemu or firecracker
+ * @param maxSessions       MAX_SESSIONS, default 10
+ * @param readyTimeout      SESSION_READY_TIMEOUT, default 60s
+ * @param maxLifetime       SESSION_MAX_LIFETIME, default 30m
+ * @param idleTimeout       SESSION_IDLE_TIMEOUT, default 10m
+ * @param viewerWaitTimeout VIEWER_WAIT_TIMEOUT, default 30s
+ * @param pingInterval      PROXY_PING_INTERVAL, default 15s
+ * @param chromiumBin       CHROMIUM_BIN, default chromium
+ */
+public record Config(
+        int port,
+        String listenAddress,
+        String publicUrl,
+        Path controlSocket,
+        String bridgeDevice,
+        Ipv4Address bridgeIp,
+        Ipv4Network internalNetwork,
+        Ipv4Address poolStart,
+        Ipv4Address poolEnd,
+        Path dataDir,
+        String databaseUrl,
+        String guestDriver,
+        int maxSessions,
+        Duration readyTimeout,
+        Duration maxLifetime,
+        Duration idleTimeout,
+        Duration viewerWaitTimeout,
+        Duration pingInterval,
+        String chromiumBin) {
+
+    /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
+    public Ipv4Address gateway() {
+        return bridgeIp;
+    }
+
+    /** The sessions' netmask. Always from INTERNAL_NETWORK: the predecessor hard-coded 255.255.255.0. */
+    public Ipv4Address netmask() {
+        return internalNetwork.netmask();
+    }
+
+    /** Number of addresses from poolStart to poolEnd inclusive (0 if reversed). */
+    public int poolSize() {
+        long size = poolEnd.minus(poolStart) + 1;
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, size));
+    }
+
+    /** DATA_DIR/vmdesk.db, the database used when DATABASE_URL is unset. */
+    public Path sqliteFile() {
+        return dataDir.resolve("vmdesk.db");
+    }
+
+    /**
+     * Loads from the process environment, then a {@code .env} file ({@code dotEnv} may be null or missing: ignored).
+     * The process environment wins over {@code .env}; a blank value counts as unset. Throws listing EVERY problem.
+     */
+    public static Config load(Map<String, String> environment, Path dotEnv) throws ConfigException {
+        return ConfigLoader.load(environment, dotEnv);
+    }
+
+    /**
+     * The effective configuration, one {@code NAME=value (source)} line per setting in {@link Setting} order, where
+     * source is default, env or .env. Passwords in DATABASE_URL are shown as ***.
+     */
+    public List<String> describe() {
+        return Description.of(this);
+    }
+}

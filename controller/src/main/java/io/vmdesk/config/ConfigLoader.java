@@ -1,0 +1,158 @@
+package io.vmdesk.config;
+
+import static io.vmdesk.config.Setting.*;
+
+import io.vmdesk.config.ConfigException.Problem;
+import io.vmdesk.net.Ipv4Address;
+import io.vmdesk.net.Ipv4Network;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Builds a {@link Config}: merges the process environment over {@code .env}, parses every setting, then checks
+ * how they fit together. It never stops at the first problem; all of them go into one {@link ConfigException}.
+ */
+final class ConfigLoader {
+
+    private final List<Problem> problems = new ArrayList<>();
+    private final Map<Setting, String> raw = new EnumMap<>(Setting.class);
+    private final Map<Setting, Origin> origins = new EnumMap<>(Setting.class);
+
+    private ConfigLoader() {
+    }
+
+    static Config load(Map<String, String> environment, Path dotEnvPath) throws ConfigException {
+        return new ConfigLoader().run(environment == null ? Map.of() : environment, dotEnvPath);
+    }
+
+    private Config run(Map<String, String> env, Path dotEnvPath) throws ConfigException {
+        DotEnvFile dotEnv = DotEnvFile.read(dotEnvPath, problems);
+        checkNames(env, dotEnv);
+        collect(env, dotEnv);
+
+        Integer port = parse(PORT, Values::port, 4000);
+        String listenAddress = parse(LISTEN_ADDRESS, v -> Values.address(v).toString(), "0.0.0.0");
+        String publicUrl = parse(PUBLIC_URL, Values::publicUrl, "http://localhost:" + (port == null ? 4000 : port));
+        Path controlSocket = parse(CONTROL_SOCKET, Values::socketPath, null);
+        String bridgeDevice = parse(BRIDGE_DEVICE, Values::interfaceName, "br0");
+        Ipv4Address bridgeIp = parse(BRIDGE_IP, Values::address, Ipv4Address.parse("192.168.100.1"));
+        Ipv4Network network = parse(INTERNAL_NETWORK, Values::network, Ipv4Network.parse("192.168.100.0/24"));
+        Ipv4Address poolStart = parse(IP_POOL_START, Values::address, null);
+        Ipv4Address poolEnd = parse(IP_POOL_END, Values::address, null);
+        Path dataDir = parse(DATA_DIR, Values::directory, Path.of("/var/lib/vmdesk"));
+        String databaseUrl = parse(DATABASE_URL, Values::databaseUrl, null);
+        String guestDriver = parse(GUEST_DRIVER, Values::guestDriver, "netns");
+        Integer maxSessions = parse(MAX_SESSIONS, Values::atLeastOne, 10);
+        Duration readyTimeout = parse(SESSION_READY_TIMEOUT, Values::duration, Duration.ofSeconds(60));
+        Duration maxLifetime = parse(SESSION_MAX_LIFETIME, Values::duration, Duration.ofMinutes(30));
+        Duration idleTimeout = parse(SESSION_IDLE_TIMEOUT, Values::duration, Duration.ofMinutes(10));
+        Duration viewerWait = parse(VIEWER_WAIT_TIMEOUT, Values::duration, Duration.ofSeconds(30));
+        Duration pingInterval = parse(PROXY_PING_INTERVAL, ConfigLoader::pingInterval, Duration.ofSeconds(15));
+        String chromiumBin = parse(CHROMIUM_BIN, v -> v, "chromium");
+
+        // A pool bound that did not parse was reported already; checking around it would only add noise.
+        boolean poolParsed = (poolStart != null || !raw.containsKey(IP_POOL_START))
+                && (poolEnd != null || !raw.containsKey(IP_POOL_END));
+        PoolRules.Pool pool = poolParsed
+                ? new PoolRules(problems, this::shown).check(network, bridgeIp, poolStart, poolEnd, maxSessions)
+                : null;
+
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        Config config = new Config(port, listenAddress, publicUrl, controlSocket, bridgeDevice, bridgeIp, network,
+                pool.start(), pool.end(), dataDir, databaseUrl, guestDriver, maxSessions, readyTimeout, maxLifetime,
+                idleTimeout, viewerWait, pingInterval, chromiumBin);
+        Map<Setting, Source> sources = new EnumMap<>(Setting.class);
+        for (Setting s : Setting.values()) {
+            sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());
+        }
+        Provenance.remember(config, sources);
+        return config;
+    }
+
+    /** Every unknown name in .env is an error; in the environment only those that look meant for vmdesk. */
+    private void checkNames(Map<String, String> env, DotEnvFile dotEnv) {
+        for (DotEnvFile.Entry e : dotEnv.entries()) {
+            if (Setting.find(e.name()).isEmpty()) {
+                problems.add(unknown(e.name(), "set in " + dotEnv.file() + " line " + e.line(), "in " + dotEnv.file()));
+            }
+        }
+        for (String name : new TreeSet<>(env.keySet())) {
+            if (Setting.find(name).isEmpty() && SettingNames.looksLikeOurs(name)) {
+                problems.add(unknown(name, "set in the process environment", "in the process environment"));
+            }
+        }
+    }
+
+    private static Problem unknown(String name, String where, String place) {
+        Optional<Setting> meant = SettingNames.suggestion(name);
+        String message = name + " is not a vmdesk setting"
+                + meant.map(s -> "; did you mean " + s.name() + "?").orElse("") + " (" + where + ")";
+        String fix = meant.map(s -> "rename " + name + " to " + s.name() + " " + place)
+                .orElse("remove " + name + " " + place + "; the vmdesk settings are " + Setting.allNames());
+        return new Problem(name, message, fix);
+    }
+
+    /** Process environment wins over .env; a blank value counts as unset, so it falls through to the next layer. */
+    private void collect(Map<String, String> env, DotEnvFile dotEnv) {
+        Map<String, DotEnvFile.Entry> fromFile = new java.util.HashMap<>();
+        dotEnv.entries().forEach(e -> fromFile.put(e.name(), e));
+        for (Setting s : Setting.values()) {
+            String fromEnv = env.get(s.name());
+            DotEnvFile.Entry entry = fromFile.get(s.name());
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                raw.put(s, fromEnv.strip());
+                origins.put(s, Origin.ENV);
+            } else if (entry != null && !entry.value().isBlank()) {
+                raw.put(s, entry.value().strip());
+                origins.put(s, Origin.dotEnv(dotEnv.file(), entry.line()));
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Parser<T> {
+        T parse(String text) throws Values.Invalid;
+    }
+
+    /** The parsed value, the fallback when unset, or null after recording a problem. */
+    private <T> T parse(Setting s, Parser<T> parser, T fallback) {
+        String text = raw.get(s);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            return parser.parse(text);
+        } catch (Values.Invalid e) {
+            String given = s.secret() ? Redaction.redact(text) : text;
+            problems.add(new Problem(s.name(), s.name() + "='" + given + "' " + e.getMessage() + " (" + where(s) + ")",
+                    e.fix != null ? e.fix : s.formatFix()));
+            return null;
+        }
+    }
+
+    private static Duration pingInterval(String text) throws Values.Invalid {
+        Duration d = Values.duration(text);
+        if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new Values.Invalid("is shorter than 1s");
+        }
+        return d;
+    }
+
+    private String where(Setting s) {
+        return origins.getOrDefault(s, Origin.DEFAULT).where();
+    }
+
+    /** "NAME=value (where it came from)" for cross-setting messages. */
+    private String shown(Setting s, Object value) {
+        String text = String.valueOf(value);
+        return s.name() + "=" + (s.secret() ? Redaction.redact(text) : text) + " (" + where(s) + ")";
+    }
+}

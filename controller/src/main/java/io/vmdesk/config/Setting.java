@@ -1,0 +1,118 @@
+package io.vmdesk.config;
+
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The one table of every vmdesk setting. {@link Config#describe()}, unknown-name detection, error fixes and the
+ * operator guide all read it, so a setting cannot exist in one place and be missing in another (the predecessor's
+ * {@code .env} used names its code never read). The enum constant's name IS the environment variable name.
+ */
+public enum Setting {
+
+    PORT("4000", "TCP port the HTTP server listens on.",
+            "a whole number from 1 to 65535", "4000"),
+    LISTEN_ADDRESS("0.0.0.0", "IPv4 address the HTTP server binds to.",
+            "an IPv4 address a.b.c.d", "0.0.0.0"),
+    PUBLIC_URL("http://localhost:$PORT", "Base URL users reach the controller at; used to build links.",
+            "http:// or https:// then host[:port], with no path, query or trailing slash", "https://desk.example.com"),
+    CONTROL_SOCKET("(unset)", "Path of a Unix socket the HTTP server also listens on.",
+            "a file path of at most 107 bytes", "/run/vmdesk/control.sock"),
+    BRIDGE_DEVICE("br0", "Linux bridge the sessions' network interfaces are attached to.",
+            "a Linux interface name: 1 to 15 bytes, no '/', ':' or whitespace", "br0"),
+    BRIDGE_IP("192.168.100.1", "Address of the bridge; it is the sessions' gateway.",
+            "an IPv4 address inside INTERNAL_NETWORK", "192.168.100.1"),
+    INTERNAL_NETWORK("192.168.100.0/24", "Network of the bridge and the sessions; the sessions' netmask derives from it.",
+            "a network in CIDR form a.b.c.d/n with no host bits set", "192.168.100.0/24"),
+    IP_POOL_START("lowest address of the largest block of usable hosts of INTERNAL_NETWORK without BRIDGE_IP",
+            "First address handed to sessions.",
+            "an IPv4 address inside INTERNAL_NETWORK", "192.168.100.2"),
+    IP_POOL_END("highest address of the largest block of usable hosts of INTERNAL_NETWORK without BRIDGE_IP",
+            "Last address handed to sessions.",
+            "an IPv4 address inside INTERNAL_NETWORK", "192.168.100.254"),
+    DATA_DIR("/var/lib/vmdesk", "Directory for the database and per-session state; made absolute.",
+            "a directory path", "/var/lib/vmdesk"),
+    DATABASE_URL("(unset: SQLite file $DATA_DIR/vmdesk.db)", "Database holding sessions and leases.",
+            "a URL starting with jdbc:sqlite:, jdbc:postgresql:, postgres:// or postgresql://",
+            "postgres://vmdesk:secret@db.example.com:5432/vmdesk", true),
+    GUEST_DRIVER("netns", "How sessions are isolated: netns, qemu or firecracker (only netns is implemented yet).",
+            "one of netns, qemu, firecracker", "netns"),
+    MAX_SESSIONS("10", "Most sessions that may run at once; the IP pool must be at least this large.",
+            "a whole number of at least 1", "10"),
+    SESSION_READY_TIMEOUT("60s", "How long a starting session may take to become ready.",
+            "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "60s"),
+    SESSION_MAX_LIFETIME("30m", "Longest a session may live.",
+            "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "30m"),
+    SESSION_IDLE_TIMEOUT("10m", "A session with no activity for this long is ended.",
+            "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "10m"),
+    VIEWER_WAIT_TIMEOUT("30s", "How long a live-view WebSocket waits for a STARTING session.",
+            "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "30s"),
+    PROXY_PING_INTERVAL("15s", "How often the live-view proxy pings its WebSocket clients.",
+            "a duration of at least 1s, such as 15s or 1m (a bare number means seconds)", "15s"),
+    CHROMIUM_BIN("chromium", "Chromium executable started in each session.",
+            "a command name or path", "chromium");
+
+    private final String defaultText;
+    private final String description;
+    private final String expected;
+    private final String example;
+    private final boolean secret;
+
+    Setting(String defaultText, String description, String expected, String example) {
+        this(defaultText, description, expected, example, false);
+    }
+
+    Setting(String defaultText, String description, String expected, String example, boolean secret) {
+        this.defaultText = defaultText;
+        this.description = description;
+        this.expected = expected;
+        this.example = example;
+        this.secret = secret;
+    }
+
+    /** The default as documentation text (derived defaults are described, e.g. "http://localhost:$PORT"). */
+    public String defaultText() {
+        return defaultText;
+    }
+
+    /** One sentence for the operator guide. */
+    public String description() {
+        return description;
+    }
+
+    /** What a valid value looks like, phrased to follow "expected". */
+    public String expected() {
+        return expected;
+    }
+
+    /** A valid example value. */
+    public String example() {
+        return example;
+    }
+
+    /** Whether values must be redacted (passwords in DATABASE_URL) wherever they are shown. */
+    public boolean secret() {
+        return secret;
+    }
+
+    /** The generic fix for a malformed value: what is expected, with an example. */
+    String formatFix() {
+        return "set " + name() + " to " + expected + ", e.g. " + name() + "=" + example;
+    }
+
+    /** The setting with exactly this variable name. */
+    public static Optional<Setting> find(String variable) {
+        for (Setting s : values()) {
+            if (s.name().equals(variable)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** "PORT, LISTEN_ADDRESS, ..." for messages that list what exists. */
+    static String allNames() {
+        return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,175 @@
+package io.vmdesk.proxy;
+
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsContext;
+import io.vmdesk.session.EndReason;
+import io.vmdesk.session.SessionManager;
+import io.vmdesk.session.SessionStatus;
+import io.vmdesk.session.StartPipeline;
+import io.vmdesk.store.SessionRow;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket endpoint {@code /api/auth/session/{id}/novnc/websockify}: waits (bounded) for a STARTING session,
+ * connects to the guest's VNC server and relays binary messages both ways. Every outcome ends with a close code from
+ * {@link CloseCode}; viewers of a session that ends are closed with the session's reason before its guest goes.
+ */
+public final class LiveViewProxy implements Consumer<WsConfig> {
+    private static final Logger log = LoggerFactory.getLogger(LiveViewProxy.class);
+    private static final String TUNNEL = "vmdesk.tunnel";
+    private static final int CONNECT_TIMEOUT_MILLIS = 5000;
+
+    private final SessionManager sessions;
+    private final Duration viewerWait;
+    private final Duration pingInterval;
+    private final Map<String, Set<VncTunnel>> viewers = new ConcurrentHashMap<>();
+
+    public LiveViewProxy(SessionManager sessions, Duration viewerWait, Duration pingInterval) {
+        this.sessions = sessions;
+        this.viewerWait = viewerWait;
+        this.pingInterval = pingInterval;
+        sessions.onSessionEnd(this::closeViewers);
+    }
+
+    @Override
+    public void accept(WsConfig ws) {
+        ws.onConnect(this::onConnect);
+        ws.onBinaryMessage(ctx -> {
+            VncTunnel tunnel = ctx.attribute(TUNNEL);
+            if (tunnel != null) {
+                try {
+                    tunnel.sendToGuest(ctx.data());
+                } catch (IOException e) {
+                    tunnel.close(CloseCode.GUEST_UNREACHABLE, "write to vnc failed: " + e.getMessage());
+                }
+            }
+        });
+        ws.onMessage(ctx -> {
+            VncTunnel tunnel = ctx.attribute(TUNNEL);
+            if (tunnel != null) {
+                tunnel.close(CloseCode.POLICY, "text frames are not RFB");
+            }
+        });
+        ws.onClose(ctx -> {
+            VncTunnel tunnel = ctx.attribute(TUNNEL);
+            if (tunnel != null) {
+                tunnel.browserGone(ctx.status(), ctx.reason());
+                forget(tunnel);
+            }
+        });
+        ws.onError(ctx -> {
+            VncTunnel tunnel = ctx.attribute(TUNNEL);
+            if (tunnel != null) {
+                tunnel.browserGone(1006, String.valueOf(ctx.error()));
+                forget(tunnel);
+            }
+        });
+    }
+
+    private void onConnect(WsContext ctx) {
+        String id = ctx.pathParam("id");
+        VncTunnel tunnel = new VncTunnel(id, ctx.session);
+        ctx.attribute(TUNNEL, tunnel);
+        // Pings keep a still desktop alive through proxies that cut idle connections; a browser that stops
+        // answering them is dropped by the idle timeout (twice the interval).
+        ctx.enableAutomaticPings(pingInterval.toMillis(), TimeUnit.MILLISECONDS);
+        ctx.session.setIdleTimeout(pingInterval.multipliedBy(2).plusSeconds(5));
+        if (!isUuid(id)) {
+            tunnel.close(CloseCode.SESSION_NOT_FOUND, "not a session id");
+            return;
+        }
+        viewers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(tunnel);
+        sessions.viewerConnected(id);
+        // Waiting for READY and connecting may take seconds: not on a Jetty thread.
+        Thread.ofVirtual().name("viewer-" + id).start(() -> attach(tunnel));
+    }
+
+    private void attach(VncTunnel tunnel) {
+        String id = tunnel.sessionId;
+        try {
+            Optional<SessionRow> row = sessions.awaitReady(id, viewerWait);
+            if (row.isEmpty()) {
+                tunnel.close(CloseCode.SESSION_NOT_FOUND, null);
+                forget(tunnel);
+                return;
+            }
+            SessionStatus status = SessionStatus.valueOf(row.get().status());
+            if (status == SessionStatus.STARTING) {
+                tunnel.close(CloseCode.GUEST_STARTING, "not ready after " + viewerWait.toSeconds() + "s");
+                forget(tunnel);
+                return;
+            }
+            if (status != SessionStatus.READY) {
+                tunnel.close(closeFor(row.get()), row.get().endedReason());
+                forget(tunnel);
+                return;
+            }
+            tunnel.connect(row.get().browserIp(), StartPipeline.VNC_PORT, CONNECT_TIMEOUT_MILLIS);
+            log.info("session={} viewer attached to {}:{}", id, row.get().browserIp(), StartPipeline.VNC_PORT);
+        } catch (IOException e) {
+            tunnel.close(CloseCode.GUEST_UNREACHABLE, "vnc connect failed: " + e.getMessage());
+            forget(tunnel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            tunnel.close(CloseCode.GOING_AWAY, null);
+            forget(tunnel);
+        } catch (RuntimeException e) {
+            log.error("session={} viewer attach failed", id, e);
+            tunnel.close(CloseCode.INTERNAL, e.getClass().getSimpleName());
+            forget(tunnel);
+        }
+    }
+
+    /** A session that is over: the close code tells why. */
+    private static CloseCode closeFor(SessionRow row) {
+        String reason = row.endedReason() == null ? "" : row.endedReason();
+        if (reason.startsWith(EndReason.LIFETIME_OVER.code())) {
+            return CloseCode.LIFETIME_OVER;
+        }
+        if (reason.startsWith(EndReason.IDLE_LIMIT.code())) {
+            return CloseCode.IDLE_LIMIT;
+        }
+        if (row.status().equals(SessionStatus.FAILED.name())) {
+            return CloseCode.GUEST_UNREACHABLE;
+        }
+        return CloseCode.SESSION_NOT_FOUND;
+    }
+
+    private void closeViewers(String sessionId, EndReason reason) {
+        Set<VncTunnel> set = viewers.remove(sessionId);
+        if (set == null) {
+            return;
+        }
+        CloseCode code = CloseCode.of(reason.closeCode());
+        for (VncTunnel tunnel : set) {
+            if (tunnel.close(code, reason.code())) {
+                sessions.viewerDisconnected(sessionId, tunnel.closeReason());
+            }
+        }
+    }
+
+    private void forget(VncTunnel tunnel) {
+        Set<VncTunnel> set = viewers.get(tunnel.sessionId);
+        if (set != null && set.remove(tunnel)) {
+            sessions.viewerDisconnected(tunnel.sessionId, tunnel.closeReason());
+        }
+    }
+
+    private static boolean isUuid(String id) {
+        try {
+            return UUID.fromString(id).toString().equals(id);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

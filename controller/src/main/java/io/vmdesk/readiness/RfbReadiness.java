@@ -1,0 +1,124 @@
+package io.vmdesk.readiness;
+
+import io.vmdesk.net.Ipv4Address;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Proves a guest reachable from the host side: TCP to its VNC port and a valid RFB protocol banner. Only this makes a
+ * session READY. On timeout it reports the last thing that went wrong, refined with the neighbour table so that "ARP
+ * incomplete" is told apart from a dropped SYN.
+ */
+public final class RfbReadiness {
+    /** RFB 3.3, 3.7 and 3.8 banners: "RFB 003.008\n". */
+    private static final Pattern BANNER = Pattern.compile("RFB 003\\.00[0-9]\n");
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
+
+    private final Function<Ipv4Address, Optional<String>> neighbourState;
+
+    /** @param neighbourState looks up the neighbour (ARP) state of an address on the bridge, empty if none */
+    public RfbReadiness(Function<Ipv4Address, Optional<String>> neighbourState) {
+        this.neighbourState = neighbourState;
+    }
+
+    /**
+     * Waits until the guest answers with an RFB banner.
+     *
+     * @param guestFailure tells whether a guest process has died (ends the wait early, as Testcontainers does)
+     * @return the banner read
+     */
+    public String waitUntilReady(Ipv4Address address, int port, Duration timeout, Supplier<Optional<String>> guestFailure)
+            throws ReadinessException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        ReadinessException last = new ReadinessException(ReadinessFailure.TCP_TIMEOUT, "no attempt finished in " + timeout);
+        while (true) {
+            Optional<String> died = guestFailure.get();
+            if (died.isPresent()) {
+                throw new ReadinessException(ReadinessFailure.GUEST_EXITED, died.get());
+            }
+            try {
+                return probeOnce(address, port);
+            } catch (ReadinessException e) {
+                last = e;
+            }
+            if (Instant.now().plus(RETRY_PAUSE).isAfter(deadline)) {
+                throw refine(last, address);
+            }
+            Thread.sleep(RETRY_PAUSE.toMillis());
+        }
+    }
+
+    /** One attempt: connect, read the 12-byte banner, close. */
+    public String probeOnce(Ipv4Address address, int port) throws ReadinessException {
+        String target = address + ":" + port;
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(address.toString(), port), (int) ATTEMPT_TIMEOUT.toMillis());
+            socket.setSoTimeout((int) (ATTEMPT_TIMEOUT.toMillis() * 2));
+            String banner = readBanner(socket.getInputStream());
+            if (!BANNER.matcher(banner).matches()) {
+                throw new ReadinessException(ReadinessFailure.BAD_BANNER,
+                        target + " answered " + printable(banner) + " instead of an RFB banner like \"RFB 003.008\"");
+            }
+            return banner.trim();
+        } catch (ConnectException e) {
+            throw new ReadinessException(ReadinessFailure.TCP_REFUSED, target + " refused the connection");
+        } catch (SocketTimeoutException | NoRouteToHostException e) {
+            throw new ReadinessException(ReadinessFailure.TCP_TIMEOUT, target + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new ReadinessException(ReadinessFailure.TCP_TIMEOUT, target + ": " + e);
+        }
+    }
+
+    private static String readBanner(InputStream in) throws IOException {
+        byte[] buffer = new byte[12];
+        int read = 0;
+        while (read < buffer.length) {
+            int n;
+            try {
+                n = in.read(buffer, read, buffer.length - read);
+            } catch (SocketTimeoutException e) {
+                break;
+            }
+            if (n < 0) {
+                break;
+            }
+            read += n;
+        }
+        return new String(buffer, 0, read, StandardCharsets.ISO_8859_1);
+    }
+
+    /** A timeout with no neighbour entry is an ARP problem, not a TCP one: say so. */
+    private ReadinessException refine(ReadinessException last, Ipv4Address address) {
+        if (last.failure() != ReadinessFailure.TCP_TIMEOUT) {
+            return last;
+        }
+        Optional<String> state = neighbourState.apply(address);
+        if (state.isEmpty() || state.get().equals("INCOMPLETE") || state.get().equals("FAILED")) {
+            return new ReadinessException(ReadinessFailure.NO_NEIGHBOUR, "no ARP answer from " + address
+                    + " (neighbour state " + state.orElse("absent") + "); last attempt: " + last.getMessage());
+        }
+        return last;
+    }
+
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            out.append(c >= 32 && c < 127 ? String.valueOf(c) : String.format("\\x%02x", (int) c));
+        }
+        return out.append('"').toString();
+    }
+}

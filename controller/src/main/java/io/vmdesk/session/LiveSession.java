@@ -1,0 +1,34 @@
+package io.vmdesk.session;
+
+import io.vmdesk.guest.GuestHandle;
+import io.vmdesk.guest.GuestSpec;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * In-memory companion of a live session row: what only the running controller knows (the guest handle, viewers,
+ * activity). Concurrency rule: steps that create host resources run under {@link #stepLock}; teardown sets
+ * {@link #ending} and then takes the same lock, so it never races a half-made resource.
+ */
+final class LiveSession {
+    final String id;
+    final GuestSpec spec;
+    final Instant expiresAt;
+    final ReentrantLock stepLock = new ReentrantLock();
+    final AtomicBoolean ending = new AtomicBoolean();
+    final AtomicInteger viewers = new AtomicInteger();
+    /** Completes with true when READY, false when the session failed or ended before. */
+    final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+    volatile GuestHandle guest;
+    volatile Instant lastActivity;
+
+    LiveSession(String id, GuestSpec spec, Instant createdAt, Instant expiresAt) {
+        this.id = id;
+        this.spec = spec;
+        this.expiresAt = expiresAt;
+        this.lastActivity = createdAt;
+    }
+}

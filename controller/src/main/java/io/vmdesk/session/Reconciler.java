@@ -1,0 +1,124 @@
+package io.vmdesk.session;
+
+import io.vmdesk.config.Config;
+import io.vmdesk.guest.GuestDriver;
+import io.vmdesk.net.HostNetwork;
+import io.vmdesk.net.Namespaces;
+import io.vmdesk.net.Naming;
+import io.vmdesk.store.LedgerEntry;
+import io.vmdesk.store.SessionRow;
+import io.vmdesk.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings the host back in line with the ledger after a restart or crash. This slice ends what a previous run left
+ * live (reviving READY guests is a later step); then whatever carries our prefix and has no live owner goes: the
+ * ledger is the first record of a leak, the host scan the second, for resources created just before a crash.
+ */
+final class Reconciler {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+    private final Store store;
+    private final GuestDriver driver;
+    private final Teardown teardown;
+    private final Config config;
+    private final String instanceTag;
+    private final Namespaces namespaces;
+    private final HostNetwork network;
+    private final Clock clock;
+
+    Reconciler(Store store, GuestDriver driver, Teardown teardown, Config config, String instanceTag,
+            Namespaces namespaces, HostNetwork network, Clock clock) {
+        this.store = store;
+        this.namespaces = namespaces;
+        this.network = network;
+        this.driver = driver;
+        this.teardown = teardown;
+        this.config = config;
+        this.instanceTag = instanceTag;
+        this.clock = clock;
+    }
+
+    ReconcileReport run() {
+        long t0 = System.nanoTime();
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        List<String> removed = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger ledgerRemoved = new AtomicInteger();
+        List<SessionRow> stale = store.sessions().live();
+        Set<String> owners = new LinkedHashSet<>();
+        stale.forEach(r -> owners.add(r.id()));
+        List<LedgerEntry> open = store.ledger().allOpen();
+        open.forEach(e -> owners.add(e.sessionId()));
+        ledgerRemoved.set(open.size());
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
+            for (String id : owners) {
+                pool.submit(() -> {
+                    List<String> left = teardown.release(id);
+                    problems.addAll(left);
+                    ledgerRemoved.addAndGet(-left.size());
+                    store.sessions().finish(id, SessionStatus.ENDED.name(), EndReason.CONTROLLER_RESTARTED.code()
+                            + ": the controller restarted while the session was live", null, clock.instant());
+                });
+            }
+        }
+        // Second pass, over the host itself: resources created after their ledger entry but never released, or
+        // made by a run whose store was lost.
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
+            {
+                for (String ns : namespaces.list(Naming.namespacePrefix(instanceTag))) {
+                    pool.submit(() -> remove(removed, problems, "netns", ns, () -> namespaces.delete(ns)));
+                }
+            }
+            {
+                for (String link : network.interfaces(Naming.INTERFACE_PREFIX)) {
+                    pool.submit(() -> remove(removed, problems, "interface", link, () -> network.deleteInterface(link)));
+                }
+            }
+            for (Path dir : sessionDirectories()) {
+                pool.submit(() -> remove(removed, problems, "directory", dir.toString(),
+                        () -> driver.remove("directory", dir.toString(), "")));
+            }
+        }
+        store.leases().all().keySet().forEach(store.leases()::release);
+        ReconcileReport report = new ReconcileReport(stale.size(), ledgerRemoved.get(), List.copyOf(removed),
+                List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
+        log.info("{}", report.summary());
+        return report;
+    }
+
+    private List<Path> sessionDirectories() {
+        Path sessions = config.dataDir().resolve("sessions");
+        if (!Files.isDirectory(sessions)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(sessions)) {
+            return list.filter(Files::isDirectory).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static void remove(List<String> removed, List<String> problems, String kind, String name, Runnable action) {
+        try {
+            action.run();
+            removed.add(kind + " " + name);
+            log.info("reconcile removed unowned {} {}", kind, name);
+        } catch (RuntimeException e) {
+            problems.add("could not remove " + kind + " " + name + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.vmdesk.session;
+
+import io.vmdesk.config.Config;
+import io.vmdesk.guest.GuestDriver;
+import io.vmdesk.guest.GuestSpec;
+import io.vmdesk.net.HostNetwork;
+import io.vmdesk.net.Ipv4Address;
+import io.vmdesk.net.Namespaces;
+import io.vmdesk.net.Naming;
+import io.vmdesk.store.SessionRow;
+import io.vmdesk.store.StepRow;
+import io.vmdesk.store.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the sessions of this host: admission, the start pipeline, timers and teardown. The store is the truth; this
+ * class keeps only what a running controller needs in memory ({@link LiveSession}).
+ */
+public final class SessionManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SessionManager.class);
+
+    private final Config config;
+    private final Store store;
+    private final GuestDriver driver;
+    private final StartPipeline pipeline;
+    private final Teardown teardown;
+    private final HostNetwork network;
+    private final Namespaces namespaces;
+    private final Clock clock;
+    private final String instanceTag;
+    private final Map<String, LiveSession> live = new ConcurrentHashMap<>();
+    private final List<BiConsumer<String, EndReason>> endListeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("session-", 0).factory());
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("session-timers").factory());
+    private final Object admission = new Object();
+
+    public SessionManager(Config config, Store store, GuestDriver driver, StartPipeline pipeline, HostNetwork network,
+            Namespaces namespaces, Clock clock) {
+        this.config = config;
+        this.network = network;
+        this.namespaces = namespaces;
+        this.store = store;
+        this.driver = driver;
+        this.pipeline = pipeline;
+        this.teardown = new Teardown(store, driver);
+        this.clock = clock;
+        this.instanceTag = Naming.instanceTag(config.dataDir());
+        timers.scheduleWithFixedDelay(this::enforceTimers, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Called with (sessionId, reason) before a session's guest is torn down, so viewers get a proper close. */
+    public void onSessionEnd(BiConsumer<String, EndReason> listener) {
+        endListeners.add(listener);
+    }
+
+    /**
+     * Admits a session, leases its address and starts its guest in the background. Returns at once with the row in
+     * STARTING; the live view waits for READY.
+     */
+    public SessionRow create(Provider provider, String userId) throws AdmissionException {
+        String id = UUID.randomUUID().toString();
+        Instant now = clock.instant();
+        Instant expiresAt = now.plus(config.maxLifetime());
+        LiveSession session;
+        synchronized (admission) {
+            if (live.size() >= config.maxSessions()) {
+                throw new AdmissionException("MAX_SESSIONS=" + config.maxSessions() + " sessions are live on this host",
+                        Duration.ofSeconds(10));
+            }
+            store.sessions().insert(new SessionRow(id, userId, provider.name(), SessionStatus.STARTING.name(), null, null,
+                    now, expiresAt, null, null, null, null, null));
+            long started = System.nanoTime();
+            Optional<Ipv4Address> address = store.leases().acquire(id, config.poolStart(), config.poolEnd());
+            if (address.isEmpty()) {
+                store.sessions().finish(id, SessionStatus.FAILED.name(), "admission: address pool exhausted", null, now);
+                throw new AdmissionException("the address pool " + config.poolStart() + "-" + config.poolEnd()
+                        + " is exhausted", Duration.ofSeconds(10));
+            }
+            String mac = Naming.macFor(address.get());
+            store.sessions().setAddress(id, address.get().toString(), mac);
+            store.sessions().appendStep(id, new StepRow("net.lease", "ok", now,
+                    (System.nanoTime() - started) / 1_000_000, address.get() + " " + mac));
+            GuestSpec spec = new GuestSpec(id, address.get(), config.internalNetwork(), config.gateway(), mac,
+                    Naming.interfaceName(id), Naming.namespaceName(instanceTag, id),
+                    config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin());
+            session = new LiveSession(id, spec, now, expiresAt);
+            live.put(id, session);
+        }
+        log.info("session={} created provider={} user={} address={}", id, provider, userId, session.spec.address());
+        workers.submit(() -> start(session));
+        return store.sessions().find(id).orElseThrow();
+    }
+
+    private void start(LiveSession session) {
+        Optional<String> failure = pipeline.run(session, new StoreLedger(store.ledger(), session.id));
+        if (failure.isEmpty()) {
+            if (store.sessions().find(session.id).map(r -> r.status().equals("STARTING")).orElse(false)) {
+                store.sessions().markReady(session.id, clock.instant());
+                session.lastActivity = clock.instant();
+                session.ready.complete(true);
+                log.info("session={} READY", session.id);
+            }
+            return;
+        }
+        if (!session.ending.get()) {
+            end(session, EndReason.NOT_READY, failure.get(), SessionStatus.FAILED);
+        }
+    }
+
+    public Optional<SessionRow> find(String id) {
+        return store.sessions().find(id);
+    }
+
+    public List<SessionRow> list(String status, String userId) {
+        return store.sessions().list(status, userId);
+    }
+
+    public List<StepRow> steps(String id) {
+        return store.sessions().steps(id);
+    }
+
+    /** Ends a session (idempotent: ending an ended session changes nothing). */
+    public Optional<SessionRow> delete(String id) {
+        LiveSession session = live.get(id);
+        if (session != null) {
+            end(session, EndReason.DELETED, null, SessionStatus.ENDED);
+        }
+        return store.sessions().find(id);
+    }
+
+    /**
+     * Waits (bounded) until the session is READY. Empty when it is unknown; otherwise the row as it stands at the end
+     * of the wait (still STARTING when the bound passed).
+     */
+    public Optional<SessionRow> awaitReady(String id, Duration timeout) throws InterruptedException {
+        LiveSession session = live.get(id);
+        if (session != null) {
+            try {
+                session.ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // fall through: the row says where the session stands
+            }
+        }
+        return store.sessions().find(id);
+    }
+
+    public void viewerConnected(String id) {
+        LiveSession session = live.get(id);
+        if (session != null) {
+            session.viewers.incrementAndGet();
+        }
+    }
+
+    public void viewerDisconnected(String id, String reason) {
+        LiveSession session = live.get(id);
+        if (session != null) {
+            session.viewers.decrementAndGet();
+            session.lastActivity = clock.instant();
+        }
+        store.sessions().setLastDisconnect(id, reason);
+    }
+
+    public int liveCount() {
+        return live.size();
+    }
+
+    /** Lifetime and idle limits, checked every second. */
+    private void enforceTimers() {
+        Instant now = clock.instant();
+        for (LiveSession session : live.values()) {
+            if (session.ending.get()) {
+                continue;
+            }
+            if (!now.isBefore(session.expiresAt)) {
+                workers.submit(() -> end(session, EndReason.LIFETIME_OVER, "SESSION_MAX_LIFETIME="
+                        + config.maxLifetime() + " reached", SessionStatus.ENDED));
+            } else if (session.viewers.get() == 0 && session.ready.isDone()
+                    && Duration.between(session.lastActivity, now).compareTo(config.idleTimeout()) >= 0) {
+                workers.submit(() -> end(session, EndReason.IDLE_LIMIT, "no viewer for SESSION_IDLE_TIMEOUT="
+                        + config.idleTimeout(), SessionStatus.ENDED));
+            }
+        }
+    }
+
+    /** The one path by which a session ends: tell viewers, wait for the running step, remove everything, record. */
+    void end(LiveSession session, EndReason reason, String detail, SessionStatus finalStatus) {
+        if (!session.ending.compareAndSet(false, true)) {
+            return;
+        }
+        String endedReason = detail == null ? reason.code() : reason.code() + ": " + detail;
+        log.info("session={} ending reason={}", session.id, endedReason);
+        store.sessions().setStatus(session.id, SessionStatus.ENDING.name());
+        session.ready.complete(false);
+        for (BiConsumer<String, EndReason> listener : endListeners) {
+            try {
+                listener.accept(session.id, reason);
+            } catch (RuntimeException e) {
+                log.warn("session={} end listener failed: {}", session.id, e.toString());
+            }
+        }
+        session.stepLock.lock();
+        List<String> problems;
+        long started = System.nanoTime();
+        try {
+            problems = teardown.release(session.id);
+        } finally {
+            session.stepLock.unlock();
+        }
+        store.sessions().appendStep(session.id, new StepRow("teardown", problems.isEmpty() ? "ok" : "failed",
+                clock.instant(), (System.nanoTime() - started) / 1_000_000, String.join("; ", problems)));
+        String diagnosis = session.guest == null || finalStatus != SessionStatus.FAILED ? null
+                : session.guest.logTail(40);
+        if (!problems.isEmpty()) {
+            diagnosis = (diagnosis == null ? "" : diagnosis + "\n") + "teardown: " + String.join("; ", problems);
+        }
+        store.sessions().finish(session.id, finalStatus.name(), endedReason, diagnosis, clock.instant());
+        live.remove(session.id);
+        log.info("session={} {} reason={}", session.id, finalStatus, endedReason);
+    }
+
+    /**
+     * Start-up reconciliation, before the port opens: sessions a previous run left live are ended, and every host
+     * resource the ledger or the host shows without a live owner is removed, in parallel.
+     */
+    public ReconcileReport reconcile() {
+        return new Reconciler(store, driver, teardown, config, instanceTag, namespaces, network, clock).run();
+    }
+
+    /** Ends every live session (controller shutdown), in parallel, within a bound. */
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        List<LiveSession> sessions = List.copyOf(live.values());
+        try (ExecutorService stoppers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
+            for (LiveSession session : sessions) {
+                stoppers.submit(() -> end(session, EndReason.CONTROLLER_SHUTDOWN, null, SessionStatus.ENDED));
+            }
+        }
+        workers.shutdownNow();
+    }
+}

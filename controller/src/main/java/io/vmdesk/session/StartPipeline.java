@@ -1,0 +1,117 @@
+package io.vmdesk.session;
+
+import io.vmdesk.guest.GuestDriver;
+import io.vmdesk.guest.GuestException;
+import io.vmdesk.guest.Ledger;
+import io.vmdesk.readiness.ReadinessException;
+import io.vmdesk.readiness.RfbReadiness;
+import io.vmdesk.store.StepRow;
+import io.vmdesk.store.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The named steps that take a leased session to READY: wire its network, prepare and start its guest, prove it
+ * reachable. Each step is timed and recorded; the first failure stops the pipeline and names the step. Undo is not
+ * here: every resource a step creates is in the ledger, and {@link Teardown} removes them all.
+ */
+public final class StartPipeline {
+    private static final Logger log = LoggerFactory.getLogger(StartPipeline.class);
+    public static final int VNC_PORT = 5900;
+
+    private final Store store;
+    private final GuestDriver driver;
+    private final RfbReadiness readiness;
+    private final Duration readyTimeout;
+    private final Clock clock;
+
+    public StartPipeline(Store store, GuestDriver driver, RfbReadiness readiness, Duration readyTimeout, Clock clock) {
+        this.store = store;
+        this.driver = driver;
+        this.readiness = readiness;
+        this.readyTimeout = readyTimeout;
+        this.clock = clock;
+    }
+
+    /** @return empty on success, else the failure ("step: cause") */
+    Optional<String> run(LiveSession session, Ledger ledger) {
+        Instant deadline = clock.instant().plus(readyTimeout);
+        try {
+            step(session, "net.wire", () -> driver.wireNetwork(session.spec, ledger));
+            step(session, "guest.prepare", () -> driver.prepare(session.spec, ledger));
+            step(session, "guest.start", () -> session.guest = driver.start(session.spec, ledger));
+            waitReady(session, deadline);
+            return Optional.empty();
+        } catch (StepFailed e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    private static final class StepFailed extends Exception {
+        StepFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private void step(LiveSession session, String name, Action action) throws StepFailed {
+        Instant started = clock.instant();
+        long t0 = System.nanoTime();
+        session.stepLock.lock();
+        try {
+            if (session.ending.get()) {
+                throw new StepFailed(name + ": session is ending");
+            }
+            action.run();
+            record(session, name, "ok", started, t0, "");
+        } catch (StepFailed e) {
+            throw e;
+        } catch (Exception e) {
+            String cause = e instanceof GuestException ? e.getMessage() : e.toString();
+            record(session, name, "failed", started, t0, cause);
+            log.warn("session={} step={} failed: {}", session.id, name, cause);
+            throw new StepFailed(name + " failed: " + cause);
+        } finally {
+            session.stepLock.unlock();
+        }
+    }
+
+    /** Not under the step lock: it only reads, and a delete must be able to interrupt it. */
+    private void waitReady(LiveSession session, Instant deadline) throws StepFailed {
+        Instant started = clock.instant();
+        long t0 = System.nanoTime();
+        Duration left = Duration.between(started, deadline);
+        if (left.isNegative()) {
+            left = Duration.ZERO;
+        }
+        try {
+            String banner = readiness.waitUntilReady(session.spec.address(), VNC_PORT, left, () -> {
+                if (session.ending.get()) {
+                    return Optional.of("session is ending");
+                }
+                return session.guest == null ? Optional.empty() : session.guest.failure();
+            });
+            record(session, "guest.ready", "ok", started, t0, banner);
+        } catch (ReadinessException e) {
+            String cause = e.getMessage() + " (SESSION_READY_TIMEOUT=" + readyTimeout + ")";
+            record(session, "guest.ready", "failed", started, t0, cause);
+            throw new StepFailed("guest.ready failed: " + cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StepFailed("guest.ready: interrupted");
+        }
+    }
+
+    private void record(LiveSession session, String name, String outcome, Instant started, long t0, String detail) {
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        store.sessions().appendStep(session.id, new StepRow(name, outcome, started, millis, detail));
+        log.info("session={} step={} outcome={} ms={}", session.id, name, outcome, millis);
+    }
+}

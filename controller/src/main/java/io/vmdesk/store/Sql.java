@@ -1,0 +1,46 @@
+package io.vmdesk.store;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Set;
+
+/** Small helpers shared by the repositories: timestamps as epoch millis, status names. */
+final class Sql {
+
+    static final Set<String> LIVE = Set.of("STARTING", "READY", "ENDING");
+    static final Set<String> FINAL = Set.of("ENDED", "FAILED");
+    /** For SQL text: the final statuses, so "live" means "not final" and an unexpected status is never forgotten. */
+    static final String FINAL_IN = "('ENDED', 'FAILED')";
+
+    private Sql() {
+    }
+
+    /**
+     * Timestamps are BIGINT epoch milliseconds: the same on both databases, immune to time zones and to the
+     * differing precision of their timestamp types.
+     */
+    static Long millis(Instant t) {
+        return t == null ? null : t.toEpochMilli();
+    }
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    static String requireStatus(String status) {
+        if (status == null || !(LIVE.contains(status) || FINAL.contains(status))) {
+            throw new IllegalArgumentException("unknown session status '" + status
+                    + "' (expected STARTING, READY, ENDING, ENDED or FAILED)");
+        }
+        return status;
+    }
+
+    static <T> T require(T value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " is required");
+        }
+        return value;
+    }
+}

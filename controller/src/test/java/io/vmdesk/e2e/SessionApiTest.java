@@ -1,0 +1,170 @@
+package io.vmdesk.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/** The API against the real controller with MAX_SESSIONS=3: bad input, concurrency, admission, live-view sockets. */
+@Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SessionApiTest {
+    static ControllerProcess controller;
+
+    @BeforeAll
+    static void start() throws Exception {
+        controller = ControllerProcess.start(Map.of("MAX_SESSIONS", "3", "VIEWER_WAIT_TIMEOUT", "2s"));
+        assertThat(controller.isAlive()).as(controller.log()).isTrue();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (controller != null) {
+            controller.close();
+        }
+    }
+
+    private static void assertJsonError(HttpResponse<String> response, int status, String error) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        JsonNode body = ControllerProcess.json(response);
+        assertThat(body.get("error").asText()).isEqualTo(error);
+        assertThat(body.get("detail").asText()).isNotBlank();
+    }
+
+    @Test
+    @Order(1)
+    void badInputGetsAFourHundredJsonErrorAndTheControllerKeepsServing() throws Exception {
+        assertJsonError(controller.post("/api/auth/session", "{\"provider\": claude_code"), 400, "invalid-json");
+        assertJsonError(controller.post("/api/auth/session", "[1,2]"), 400, "invalid-json");
+        assertJsonError(controller.post("/api/auth/session", ""), 400, "invalid-json");
+        assertJsonError(controller.post("/api/auth/session", "{\"provider\":\"myspace\",\"userId\":\"u\"}"), 400,
+                "unknown-provider");
+        assertJsonError(controller.post("/api/auth/session", "{\"userId\":\"u\"}"), 400, "missing-field");
+        assertJsonError(controller.post("/api/auth/session", "{\"provider\":\"codex\"}"), 400, "missing-field");
+        assertJsonError(controller.post("/api/auth/session", "{\"provider\":\"codex\",\"userId\":42}"), 400,
+                "invalid-field");
+        String tenMegabytes = "{\"provider\":\"" + "x".repeat(10 * 1024 * 1024) + "\"}";
+        HttpResponse<String> big = controller.post("/api/auth/session", tenMegabytes);
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(ControllerProcess.json(big).get("error").asText()).isEqualTo("request-too-large");
+        assertJsonError(controller.get("/api/auth/session/not-a-session"), 400, "invalid-session-id");
+        assertJsonError(controller.get("/api/auth/session/00000000-0000-0000-0000-000000000000"), 404,
+                "session-not-found");
+        assertJsonError(controller.delete("/api/auth/session/00000000-0000-0000-0000-000000000000"), 404,
+                "session-not-found");
+        assertJsonError(controller.get("/api/auth/sessions?status=SLEEPING"), 400, "invalid-status");
+        assertJsonError(controller.get("/api/no-such-thing"), 404, "not-found");
+
+        assertThat(controller.get("/api/health").statusCode()).isEqualTo(200);
+        assertThat(controller.isAlive()).isTrue();
+        assertThat(ControllerProcess.json(controller.get("/api/auth/sessions")).get("count").asInt()).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void aLiveViewOfAnUnknownSessionClosesWith4404() throws Exception {
+        WebSocketProbe probe = WebSocketProbe.open(controller.baseUrl().replace("http", "ws")
+                + "/api/auth/session/00000000-0000-0000-0000-000000000000/novnc/websockify");
+        assertThat(probe.closed.get(10, TimeUnit.SECONDS)).startsWith("4404 session-not-found");
+    }
+
+    @Test
+    @Order(3)
+    void threeConcurrentSessionsAreDistinctAndReachableAndAFourthIsRefused() throws Exception {
+        List<JsonNode> created = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(3)) {
+            List<Future<JsonNode>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String user = "user-" + i;
+                futures.add(pool.submit(() -> controller.createSession("codex", user)));
+            }
+            for (Future<JsonNode> f : futures) {
+                created.add(f.get());
+            }
+        }
+        HttpResponse<String> fourth = controller.post("/api/auth/session", "{\"provider\":\"gemini\",\"userId\":\"u4\"}");
+        assertJsonError(fourth, 429, "too-many-sessions");
+        assertThat(fourth.headers().firstValue("Retry-After")).isPresent();
+
+        var addresses = new HashSet<String>();
+        var macs = new HashSet<String>();
+        for (JsonNode c : created) {
+            String id = c.get("sessionId").asText();
+            JsonNode session = controller.awaitSettled(id, Duration.ofSeconds(150));
+            assertThat(session.get("status").asText()).as(session.toString()).isEqualTo("READY");
+            addresses.add(session.get("browserIP").asText());
+            macs.add(session.get("mac").asText());
+            // reachable through the controller's proxy: the guest's RFB banner arrives over the WebSocket
+            String ws = c.get("novncURL").asText().replace("http", "ws") + "/websockify";
+            WebSocketProbe offered = WebSocketProbe.open(ws, "binary");
+            assertThat(offered.firstBinary.get(20, TimeUnit.SECONDS)).startsWith("RFB 003.00");
+            assertThat(offered.socket.getSubprotocol()).isEqualTo("binary");
+            offered.socket.abort();
+            WebSocketProbe plain = WebSocketProbe.open(ws);
+            assertThat(plain.firstBinary.get(20, TimeUnit.SECONDS)).startsWith("RFB 003.00");
+            assertThat(plain.socket.getSubprotocol()).isEmpty();
+            plain.socket.abort();
+        }
+        assertThat(addresses).hasSize(3);
+        assertThat(macs).hasSize(3);
+
+        // a viewer watching a session that is deleted gets a close frame with the reason
+        String id = created.get(0).get("sessionId").asText();
+        WebSocketProbe watcher = WebSocketProbe.open(created.get(0).get("novncURL").asText().replace("http", "ws")
+                + "/websockify");
+        watcher.firstBinary.get(20, TimeUnit.SECONDS);
+        controller.delete("/api/auth/session/" + id);
+        assertThat(watcher.closed.get(20, TimeUnit.SECONDS)).startsWith("1000 session-ended");
+        JsonNode ended = ControllerProcess.json(controller.get("/api/auth/session/" + id));
+        assertThat(ended.get("lastDisconnect").asText()).contains("session-ended");
+
+        for (JsonNode c : created) {
+            controller.delete("/api/auth/session/" + c.get("sessionId").asText());
+        }
+        assertThat(controller.links("vmd")).isEmpty();
+        assertThat(controller.guestNamespaces()).isEmpty();
+        assertThat(controller.guestProcesses()).isEmpty();
+    }
+
+    @Test
+    @Order(4)
+    void theLiveViewPageRedirectsToNoVncWithAnExplicitPath() throws Exception {
+        JsonNode created = controller.createSession("oidc", "page-user");
+        String id = created.get("sessionId").asText();
+        try {
+            HttpResponse<String> page = controller.get("/api/auth/session/" + id + "/novnc");
+            assertThat(page.statusCode()).isEqualTo(302);
+            assertThat(page.headers().firstValue("Location").orElseThrow())
+                    .contains("/api/auth/session/" + id + "/novnc/vnc.html?")
+                    .contains("path=api/auth/session/" + id + "/novnc/websockify").contains("autoconnect=true")
+                    .contains("resize=scale");
+            HttpResponse<String> html = controller.http.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+                    + page.headers().firstValue("Location").orElseThrow())).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(html.statusCode()).isEqualTo(200);
+            assertThat(html.body()).contains("noVNC");
+            HttpResponse<String> js = controller.get("/api/auth/session/" + id + "/novnc/app/ui.js");
+            assertThat(js.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
+        } finally {
+            controller.delete("/api/auth/session/" + id);
+        }
+    }
+}
