@@ -85,7 +85,24 @@ public final class Controller implements AutoCloseable {
         out.put("guestDriver", config.guestDriver());
         out.put("store", store.kind());
         out.put("bridge", config.bridgeDevice() + " " + config.bridgeIp() + "/" + config.internalNetwork().prefix());
+        Runtime runtime = Runtime.getRuntime();
+        out.put("heapUsedBytes", runtime.totalMemory() - runtime.freeMemory());
+        out.put("residentBytes", residentBytes());
         return out;
+    }
+
+    /** The controller's resident set size (VmRSS), or -1 where /proc is not available. */
+    private static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or /proc hidden: report unknown
+        }
+        return -1;
     }
 
     public SessionManager sessions() {

@@ -52,9 +52,23 @@ public final class PrivateNamespace implements AutoCloseable {
         return name;
     }
 
+    /** Host commands that run inside this namespace. */
+    public HostCommands commands() {
+        return new HostCommands(name);
+    }
+
+    /**
+     * The command prefix that runs a program in this namespace. {@code nsenter --net} and not {@code ip netns exec}:
+     * the latter also gives the program a private mount namespace, so namespaces the controller creates in turn
+     * (its guests) would exist only for it, and a crash would leave them unreachable to its successor.
+     */
+    public List<String> enter() {
+        return List.of("nsenter", "--net=/run/netns/" + name);
+    }
+
     /** Starts a process inside the namespace. */
     public Process start(List<String> argv, Map<String, String> environment, boolean inheritIo) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        List<String> command = new ArrayList<>(enter());
         command.addAll(argv);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);

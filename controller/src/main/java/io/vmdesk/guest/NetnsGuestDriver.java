@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every host resource is recorded in the ledger before it is created, and {@link #remove} can take each one down
  * from its ledger row alone. If the controller dies between creating a process and recording its pid, the process
- * still lives inside the guest's namespace, and removing the namespace kills it.
+ * still lives inside the guest's namespace, and removing the namespace kills it. When a step throws
+ * {@link GuestException}, whatever it had created is already in the ledger: the caller tears the guest down from
+ * there, as after any other end.
  */
 public final class NetnsGuestDriver implements GuestDriver {
     private static final Logger log = LoggerFactory.getLogger(NetnsGuestDriver.class);
@@ -288,8 +290,18 @@ public final class NetnsGuestDriver implements GuestDriver {
         ProcessBuilder builder = new ProcessBuilder(cmd.wrap(full))
                 .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        // What guest processes write goes below guestDir, so deleting that directory leaves nothing behind (Chromium,
+        // for one, otherwise fills ~/.config and ~/.cache). TMPDIR stays: Chromium's singleton socket lives in
+        // $TMPDIR/org.chromium.Chromium.XXXXXX/, and a path below guestDir would exceed the 108-byte limit of unix
+        // socket paths; removeDirectory() deletes that one via the profile's SingletonSocket link.
         Map<String, String> env = builder.environment();
-        env.put("HOME", dir.resolve("home").toString());
+        Path home = dir.resolve("home");
+        env.put("HOME", home.toString());
+        env.put("XDG_CONFIG_HOME", home.resolve(".config").toString());
+        env.put("XDG_CACHE_HOME", home.resolve(".cache").toString());
+        env.put("XDG_DATA_HOME", home.resolve(".local/share").toString());
+        env.put("XDG_STATE_HOME", home.resolve(".local/state").toString());
+        env.remove("XDG_RUNTIME_DIR");
         env.remove("XAUTHORITY");
         env.remove("DBUS_SESSION_BUS_ADDRESS");
         env.remove("WAYLAND_DISPLAY");
@@ -487,9 +499,41 @@ public final class NetnsGuestDriver implements GuestDriver {
             throw new IllegalArgumentException(refusal.get());
         }
         try {
+            removeChromiumSingletonDir(dir);
             deleteTree(dir);
         } catch (IOException e) {
             throw new IllegalStateException("could not delete the guest directory " + dir + ": " + e, e);
+        }
+    }
+
+    /**
+     * Chromium keeps its singleton socket in {@code $TMPDIR/org.chromium.Chromium.XXXXXX/} and links to it from the
+     * profile ({@code SingletonSocket}); a killed Chromium leaves that directory behind. Found through the link, so
+     * it works from the directory alone (crash recovery), and only a directory of exactly that name is touched.
+     */
+    static void removeChromiumSingletonDir(Path guestDir) throws IOException {
+        Path link = guestDir.resolve("chromium").resolve("SingletonSocket");
+        if (!Files.isSymbolicLink(link)) {
+            return;
+        }
+        Path socket = Files.readSymbolicLink(link);
+        Path singletonDir = socket.getParent();
+        if (!socket.isAbsolute() || singletonDir == null || singletonDir.getFileName() == null
+                || !singletonDir.getFileName().toString().matches("org\\.chromium\\.Chromium\\.[A-Za-z0-9]{6}")
+                || !Files.isDirectory(singletonDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var entries = Files.list(singletonDir)) {
+            for (Path entry : entries.toList()) {
+                if (entry.getFileName().toString().startsWith("Singleton")) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        }
+        try {
+            Files.deleteIfExists(singletonDir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            log.warn("left {} in place: it holds more than Chromium's singleton files", singletonDir);
         }
     }
 

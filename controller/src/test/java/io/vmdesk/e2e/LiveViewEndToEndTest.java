@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -64,6 +65,8 @@ class LiveViewEndToEndTest {
         assertThat(controller.links("vmd")).contains(hostInterface);
         assertThat(controller.guestNamespaces()).hasSize(1);
         assertThat(controller.guestProcesses()).isNotEmpty();
+        List<Long> guestPids = controller.guestPids();
+        assertThat(guestPids).as("Xvfb, openbox, x11vnc, chromium…").hasSizeGreaterThanOrEqualTo(4);
 
         JsonNode deleted = ControllerProcess.json(controller.delete("/api/auth/session/" + id));
         assertThat(deleted.get("status").asText()).isEqualTo("ENDED");
@@ -73,6 +76,7 @@ class LiveViewEndToEndTest {
         assertThat(controller.links("vmd")).isEmpty();
         assertThat(controller.guestNamespaces()).isEmpty();
         assertThat(controller.guestProcesses()).isEmpty();
+        assertThat(ControllerProcess.alive(guestPids)).isEmpty();
         assertThat(controller.dataDir.resolve("sessions").resolve(id)).doesNotExist();
         try (Store store = Store.open("jdbc:sqlite:" + controller.dataDir.resolve("vmdesk.db"))) {
             assertThat(store.leases().all()).isEmpty();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,6 +18,8 @@ class RestartReconciliationTest {
         try (ControllerProcess controller = ControllerProcess.start(Map.of())) {
             String id = controller.createSession("copilot", "crash-user").get("sessionId").asText();
             assertThat(controller.awaitSettled(id, Duration.ofSeconds(120)).get("status").asText()).isEqualTo("READY");
+            List<Long> guestPids = controller.guestPids();
+            assertThat(guestPids).hasSizeGreaterThanOrEqualTo(4);
             controller.kill9();
             assertThat(controller.guestNamespaces()).as("the crash left the guest behind").hasSize(1);
             assertThat(controller.links("vmd")).hasSize(1);
@@ -29,6 +32,7 @@ class RestartReconciliationTest {
             assertThat(controller.guestNamespaces()).isEmpty();
             assertThat(controller.links("vmd")).isEmpty();
             assertThat(controller.guestProcesses()).isEmpty();
+            assertThat(ControllerProcess.alive(guestPids)).isEmpty();
             assertThat(controller.dataDir.resolve("sessions").resolve(id)).doesNotExist();
 
             // and the controller works again: the same address is leased anew

@@ -124,6 +124,21 @@ class NetnsGuestDriverGuardsTest {
     }
 
     @Test
+    void removesChromiumsSingletonDirectoryFoundThroughTheProfile() throws Exception {
+        Path tmp = Files.createDirectories(temp.resolve("tmp"));
+        Path singleton = Files.createDirectories(tmp.resolve("org.chromium.Chromium.AbC123"));
+        Files.createFile(singleton.resolve("SingletonSocket"));
+        Files.createSymbolicLink(singleton.resolve("SingletonCookie"), Path.of("12345"));
+        Path guest = Files.createDirectories(temp.resolve("sessions").resolve("abc").resolve("chromium"));
+        Files.createSymbolicLink(guest.resolve("SingletonSocket"), singleton.resolve("SingletonSocket"));
+        Path other = Files.createDirectories(tmp.resolve("org.chromium.Chromium.ZzZ999"));
+        driver.remove("directory", guest.getParent().toString(), "");
+        assertThat(guest.getParent()).doesNotExist();
+        assertThat(singleton).doesNotExist();
+        assertThat(other).exists();
+    }
+
+    @Test
     void unknownKindsAreRejected() {
         assertThatThrownBy(() -> driver.remove("tap", "vmdx", "")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("tap");

@@ -53,6 +53,7 @@ class NetnsGuestDriverTest {
     @BeforeEach
     void setUp() {
         test = TestNamespace.create();
+        System.out.println("test namespace " + test.name() + ", guest namespaces " + test.guestPrefix() + "*");
         cmd = test.commands();
         driver = new NetnsGuestDriver(cmd);
         network = new HostNetwork(cmd, "br0", GW, NET);
@@ -106,11 +107,14 @@ class NetnsGuestDriverTest {
         // Chromium shows the start page from file://: its title, and the teal background on the screen.
         assertStartPageVisible(spec, display);
         assertThat(guest.logTail(5)).contains("x11vnc.log").contains("chromium.log");
+        Path singletonDir = Files.readSymbolicLink(spec.guestDir().resolve("chromium/SingletonSocket")).getParent();
+        assertThat(singletonDir.getFileName().toString()).startsWith("org.chromium.Chromium.");
 
         List<ProcessHandle> inside = handles(namespaces.pids(spec.namespace()));
         assertThat(inside).hasSizeGreaterThanOrEqualTo(4);
         assertThat(ledger.teardown(driver)).isEmpty();
         assertNothingLeft(spec, inside);
+        assertThat(singletonDir).as("Chromium's singleton directory in $TMPDIR").doesNotExist();
 
         // Idempotent: removing everything again (crash recovery replaying the rows) is fine.
         for (MemoryLedger.Entry e : ledger.entries().reversed()) {
@@ -154,8 +158,6 @@ class NetnsGuestDriverTest {
 
         List<ProcessHandle> insideA = handles(namespaces.pids(a.namespace()));
         List<ProcessHandle> insideB = handles(namespaces.pids(b.namespace()));
-        int da = display(la);
-        int db = display(lb);
         assertThat(la.teardown(driver)).isEmpty();
         // b is untouched by a's teardown
         assertThat(awaitBanner(b.address())).startsWith("RFB 003.00");
@@ -179,7 +181,7 @@ class NetnsGuestDriverTest {
                 .hasMessageContaining("boom: this browser refuses to start")
                 .satisfies(e -> assertThat(((GuestException) e).step()).isEqualTo("start chromium"));
         List<ProcessHandle> inside = handles(namespaces.pids(spec.namespace()));
-        int display = display(ledger);
+        assertThat(display(ledger)).isNotNegative();
         assertThat(ledger.teardown(driver)).isEmpty();
         assertNothingLeft(spec, inside);
     }
@@ -206,7 +208,6 @@ class NetnsGuestDriverTest {
         bringUp(spec, ledger);
         assertThat(awaitBanner(spec.address())).startsWith("RFB 003.00");
         List<ProcessHandle> inside = handles(namespaces.pids(spec.namespace()));
-        int display = display(ledger);
 
         NetnsGuestDriver fresh = new NetnsGuestDriver(test.commands());
         fresh.remove("netns", spec.namespace(), "");

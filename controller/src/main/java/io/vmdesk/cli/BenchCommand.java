@@ -1,0 +1,108 @@
+package io.vmdesk.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vmdesk bench}: time from POST to READY, one session after another (each kept live), then the controller's
+ * memory with all of them live. Runs the real controller in a private network namespace, like the tests.
+ */
+@Command(name = "bench", description = "Measure POST→READY and controller memory with N live sessions.")
+final class BenchCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--sessions", description = "sessions to start (default: ${DEFAULT-VALUE})", defaultValue = "10")
+    int sessions;
+
+    @Override
+    public Integer call() throws Exception {
+        String tag = "bench-" + UUID.randomUUID().toString().substring(0, 4);
+        try (IsolatedController controller = IsolatedController.start(tag,
+                Map.of("MAX_SESSIONS", String.valueOf(sessions), "SESSION_READY_TIMEOUT", "120s"), ns -> { },
+                List.of("serve"))) {
+            if (!controller.isAlive()) {
+                System.err.println(controller.log());
+                return 1;
+            }
+            Memory idle = memory(controller);
+            List<Long> millis = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> created = controller.post("/api/auth/session",
+                        "{\"provider\":\"claude_code\",\"userId\":\"bench-" + i + "\"}");
+                if (created.statusCode() != 201) {
+                    System.err.println("POST answered " + created.statusCode() + ": " + created.body());
+                    return 1;
+                }
+                String id = JSON.readTree(created.body()).get("sessionId").asText();
+                ids.add(id);
+                String status = awaitSettled(controller, id);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                if (!status.equals("READY")) {
+                    System.err.println("session " + id + " ended " + status + ": "
+                            + controller.get("/api/auth/session/" + id).body());
+                    return 1;
+                }
+                millis.add(ms);
+                System.out.printf("session %2d READY after %5d ms%n", i + 1, ms);
+            }
+            Memory loaded = memory(controller);
+            List<Long> sorted = millis.stream().sorted().toList();
+            System.out.println();
+            System.out.println("| measure | value |");
+            System.out.println("|---|---|");
+            System.out.printf("| POST → READY, median of %d (sequential) | %d ms |%n", sessions, median(sorted));
+            System.out.printf("| POST → READY, min / max | %d / %d ms |%n", sorted.getFirst(), sorted.getLast());
+            System.out.printf("| controller heap after GC, 0 sessions | %.1f MiB |%n", idle.heapMiB);
+            System.out.printf("| controller heap after GC, %d sessions | %.1f MiB |%n", sessions, loaded.heapMiB);
+            System.out.printf("| controller RSS, 0 sessions | %.1f MiB |%n", idle.rssMiB);
+            System.out.printf("| controller RSS, %d sessions | %.1f MiB |%n", sessions, loaded.rssMiB);
+            for (String id : ids) {
+                controller.delete("/api/auth/session/" + id);
+            }
+        }
+        return 0;
+    }
+
+    private static String awaitSettled(IsolatedController controller, String id) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+        while (Instant.now().isBefore(deadline)) {
+            String status = JSON.readTree(controller.get("/api/auth/session/" + id).body()).get("status").asText();
+            if (!status.equals("STARTING")) {
+                return status;
+            }
+            Thread.sleep(20);
+        }
+        return "STARTING";
+    }
+
+    private static long median(List<Long> sorted) {
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private record Memory(double heapMiB, double rssMiB) {
+    }
+
+    /** Heap after a full GC (requested with jcmd) and resident size, as the controller reports them. */
+    private static Memory memory(IsolatedController controller) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        new ProcessBuilder(jcmd.toString(), String.valueOf(controller.pid()), "GC.run")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        JsonNode health = JSON.readTree(controller.get("/api/health").body());
+        return new Memory(health.get("heapUsedBytes").asLong() / 1048576.0,
+                health.get("residentBytes").asLong() / 1048576.0);
+    }
+}

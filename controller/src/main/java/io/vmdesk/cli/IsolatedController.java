@@ -1,0 +1,196 @@
+package io.vmdesk.cli;
+
+import io.vmdesk.net.Naming;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The real controller as a child process inside a network namespace made for it, reached from here through a
+ * loopback relay to its Unix socket. Used by the tests and the benchmarks: whatever the controller does to the
+ * network stays in that namespace. Closing stops it and deletes the namespace, its guests and its data directory.
+ */
+public final class IsolatedController implements AutoCloseable {
+    private final PrivateNamespace namespace;
+    private final Path dataDir;
+    private final Map<String, String> env;
+    private final List<String> args;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+    private UnixRelay relay;
+
+    private IsolatedController(PrivateNamespace namespace, Path dataDir, Map<String, String> env, List<String> args) {
+        this.namespace = namespace;
+        this.dataDir = dataDir;
+        this.env = env;
+        this.args = args;
+    }
+
+    /**
+     * Creates namespace {@code vmdesk-t-<tag>} and a data directory, runs {@code setup} in the namespace (to build a
+     * fault before the controller sees it), then starts {@code vmdesk <args>} there.
+     */
+    public static IsolatedController start(String tag, Map<String, String> extraEnv, Consumer<PrivateNamespace> setup,
+            List<String> args) throws IOException, InterruptedException {
+        Path dataDir = Files.createTempDirectory("vmdesk-t-" + tag + "-");
+        PrivateNamespace ns = PrivateNamespace.create("vmdesk-t-" + tag,
+                Naming.namespacePrefix(Naming.instanceTag(dataDir)));
+        Map<String, String> env = new HashMap<>();
+        env.put("DATA_DIR", dataDir.toString());
+        env.put("CONTROL_SOCKET", dataDir.resolve("http.sock").toString());
+        env.put("PORT", "4000");
+        env.putAll(extraEnv);
+        IsolatedController controller = new IsolatedController(ns, dataDir, env, args.isEmpty() ? List.of("serve") : args);
+        try {
+            setup.accept(ns);
+            controller.launch();
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            controller.close();
+            throw e;
+        }
+        return controller;
+    }
+
+    /** (Re)starts the controller process with the same namespace, data and settings; returns once it answers or exits. */
+    public void launch() throws IOException, InterruptedException {
+        if (relay == null) {
+            relay = UnixRelay.start(0, dataDir.resolve("http.sock"));
+        }
+        Map<String, String> processEnv = new HashMap<>(env);
+        processEnv.putIfAbsent("PUBLIC_URL", baseUrl());
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(args);
+        command.add("--env-file");
+        command.add(dataDir.resolve(".env").toString());
+        Files.deleteIfExists(dataDir.resolve("http.sock"));
+        List<String> inNamespace = new ArrayList<>(namespace.enter());
+        inNamespace.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(inNamespace);
+        // Only what we set: the controller flags unknown variables that look like its own.
+        builder.environment().clear();
+        builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        builder.environment().putAll(processEnv);
+        builder.redirectErrorStream(true);
+        builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("controller.log").toFile()));
+        process = builder.start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline) && process.isAlive()) {
+            if (Files.exists(dataDir.resolve("http.sock"))) {
+                try {
+                    if (get("/api/health").statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // the socket exists a moment before Jetty accepts on it
+                }
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    public PrivateNamespace namespace() {
+        return namespace;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + relay.port();
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> delete(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(60))
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Waits for the process to exit (e.g. a refused configuration) and returns its status. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("controller did not exit within " + timeout + "; log:\n" + log());
+        }
+        return process.exitValue();
+    }
+
+    public String log() {
+        try {
+            return Files.readString(dataDir.resolve("controller.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM and wait: the controller's own shutdown path. */
+    public int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("controller did not stop within " + timeout + " of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException, IOException {
+        try {
+            if (process != null && process.isAlive()) {
+                stop(Duration.ofSeconds(60));
+            }
+        } finally {
+            if (relay != null) {
+                relay.close();
+            }
+            namespace.close();
+            try (Stream<Path> walk = Files.walk(dataDir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
