@@ -2,7 +2,9 @@ package io.vmdesk.api;
 
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
+import io.vmdesk.agentapi.AgentRoutes;
 import io.vmdesk.config.Config;
+import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.proxy.LiveViewProxy;
 import io.vmdesk.session.SessionManager;
 import java.util.LinkedHashMap;
@@ -17,17 +19,19 @@ import org.slf4j.LoggerFactory;
 /** The HTTP and WebSocket face of the controller: routes, JSON errors, limits. */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    /** Requests are small JSON objects; anything bigger is refused before it is read. */
-    static final long MAX_REQUEST_BYTES = 64 * 1024;
+    /** Requests are small JSON objects (the largest: an agent's credential hand-back); anything bigger is refused. */
+    static final long MAX_REQUEST_BYTES = 256 * 1024;
     /** Above Jetty's 64 KiB default, so large framebuffer updates and clipboard pastes pass. */
     static final long MAX_WS_MESSAGE_BYTES = 4L * 1024 * 1024;
 
     private final Javalin app;
     private final Config config;
 
-    public ApiServer(Config config, SessionManager sessions, Supplier<Map<String, Object>> health) {
+    public ApiServer(Config config, SessionManager sessions, ProviderCatalog providers, AgentRoutes agent,
+            Supplier<Map<String, Object>> health) {
         this.config = config;
-        SessionRoutes routes = new SessionRoutes(sessions, config.publicUrl());
+        SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl());
+        EventStream events = new EventStream(sessions);
         NoVncRoutes novnc = new NoVncRoutes(routes);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval());
         app = Javalin.create(cfg -> {
@@ -47,6 +51,10 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/api/auth/session/{id}/novnc", novnc::page);
             cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);
             cfg.routes.ws("/api/auth/session/{id}/novnc/websockify", proxy);
+            cfg.routes.sse("/api/auth/session/{id}/events", events::handle);
+            cfg.routes.get("/api/agent/sessions/{id}/recipe", agent::recipe);
+            cfg.routes.post("/api/agent/sessions/{id}/events", agent::event);
+            cfg.routes.post("/api/agent/sessions/{id}/credentials", agent::credentials);
             cfg.routes.get("/api/health", ctx -> Json.send(ctx, 200, health.get()));
 
             cfg.routes.exception(ApiException.class, (e, ctx) -> {

@@ -3,7 +3,8 @@ package io.vmdesk.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.vmdesk.session.AdmissionException;
-import io.vmdesk.session.Provider;
+import io.vmdesk.provider.ProviderCatalog;
+import io.vmdesk.provider.Recipe;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.session.SessionStatus;
 import io.vmdesk.store.SessionRow;
@@ -19,20 +20,22 @@ final class SessionRoutes {
     private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
 
     private final SessionManager sessions;
+    private final ProviderCatalog providers;
     private final String publicUrl;
 
-    SessionRoutes(SessionManager sessions, String publicUrl) {
+    SessionRoutes(SessionManager sessions, ProviderCatalog providers, String publicUrl) {
         this.sessions = sessions;
+        this.providers = providers;
         this.publicUrl = publicUrl;
     }
 
     void create(Context ctx) {
         JsonNode body = Json.object(ctx.body());
-        Provider provider = provider(body.get("provider"));
+        Recipe recipe = provider(body.get("provider"));
         String userId = userId(body.get("userId"));
         SessionRow row;
         try {
-            row = sessions.create(provider, userId);
+            row = sessions.create(recipe.name(), userId);
         } catch (AdmissionException e) {
             String retry = String.valueOf(Math.max(1, e.retryAfter().toSeconds()));
             throw new ApiException(429, "too-many-sessions", e.getMessage(), Map.of("Retry-After", retry));
@@ -130,15 +133,21 @@ final class SessionRoutes {
         return new ApiException(404, "session-not-found", "no session " + id + " on this controller");
     }
 
-    private static Provider provider(JsonNode node) {
+    private Recipe provider(JsonNode node) {
+        String accepted = String.join(", ", providers.names());
         if (node == null || node.isNull()) {
-            throw new ApiException(400, "missing-field", "provider is required; one of " + Provider.accepted());
+            throw new ApiException(400, "missing-field", "provider is required; one of " + accepted);
         }
         if (!node.isTextual()) {
-            throw new ApiException(400, "invalid-field", "provider must be a string; one of " + Provider.accepted());
+            throw new ApiException(400, "invalid-field", "provider must be a string; one of " + accepted);
         }
-        return Provider.find(node.asText()).orElseThrow(() -> new ApiException(400, "unknown-provider",
-                "'" + shorten(node.asText()) + "' is not a provider; one of " + Provider.accepted()));
+        Recipe recipe = providers.find(node.asText()).orElseThrow(() -> new ApiException(400, "unknown-provider",
+                "'" + shorten(node.asText()) + "' is not a provider; one of " + accepted));
+        if (!recipe.problems().isEmpty()) {
+            throw new ApiException(400, "provider-not-configured", "provider " + recipe.name() + " cannot be used yet: "
+                    + String.join("; ", recipe.problems()) + ". Fix: set them in the file named by PROVIDERS_FILE");
+        }
+        return recipe;
     }
 
     private static String userId(JsonNode node) {

@@ -1,6 +1,12 @@
 package io.vmdesk.app;
 
+import io.vmdesk.agentapi.AgentRoutes;
+import io.vmdesk.agentapi.AgentTokens;
 import io.vmdesk.api.ApiServer;
+import io.vmdesk.provider.ProviderCatalog;
+import io.vmdesk.session.AgentLauncher;
+import io.vmdesk.session.CredentialSink;
+import io.vmdesk.session.SessionEvents;
 import io.vmdesk.config.Config;
 import io.vmdesk.guest.NetnsGuestDriver;
 import io.vmdesk.host.HostCommands;
@@ -16,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,11 +68,21 @@ public final class Controller implements AutoCloseable {
             Namespaces namespaces = new Namespaces(host);
             NetnsGuestDriver driver = new NetnsGuestDriver(host);
             Clock clock = Clock.systemUTC();
-            StartPipeline pipeline = new StartPipeline(store, driver, new RfbReadiness(network::neighbourState),
+            ProviderCatalog providers = ProviderCatalog.load(null);
+            SessionEvents events = new SessionEvents(store);
+            StartPipeline pipeline = new StartPipeline(events, driver, new RfbReadiness(network::neighbourState),
                     config.readyTimeout(), clock);
-            SessionManager sessions = new SessionManager(config, store, driver, pipeline, network, namespaces, clock);
+            AgentTokens agentTokens = new AgentTokens();
+            AgentLauncher agents = new AgentLauncher(agentTokens, List.of(),
+                    "http://" + config.bridgeIp() + ":" + config.port());
+            CredentialSink vault = (user, provider, session, plaintext) -> {
+                throw new IllegalStateException("no vault configured");
+            };
+            SessionManager sessions = new SessionManager(config, store, driver, pipeline, network, namespaces, events,
+                    vault, agents, clock);
             ReconcileReport report = sessions.reconcile();
-            ApiServer api = new ApiServer(config, sessions, () -> health(config, store, sessions));
+            ApiServer api = new ApiServer(config, sessions, providers,
+                    new AgentRoutes(sessions, providers, agentTokens), () -> health(config, store, sessions));
             api.start();
             log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),
                     config.guestDriver(), store.kind(), config.bridgeDevice(), config.bridgeIp(),

@@ -11,7 +11,16 @@ import java.nio.file.Path;
  * @param namespace     network namespace of the guest (netns driver)
  * @param guestDir      per-guest directory; must lie under a directory named {@code sessions}
  * @param chromiumBin   the Chromium executable (a path or a name on PATH)
+ * @param agent         how to start the login agent in the guest; null = no agent
  */
 public record GuestSpec(String sessionId, Ipv4Address address, Ipv4Network network, Ipv4Address gateway, String mac,
-        String hostInterface, String namespace, Path guestDir, String bridgeDevice, String chromiumBin) {
+        String hostInterface, String namespace, Path guestDir, String bridgeDevice, String chromiumBin,
+        AgentLaunch agent) {
+
+    /** A guest without the login agent. */
+    public GuestSpec(String sessionId, Ipv4Address address, Ipv4Network network, Ipv4Address gateway, String mac,
+            String hostInterface, String namespace, Path guestDir, String bridgeDevice, String chromiumBin) {
+        this(sessionId, address, network, gateway, mac, hostInterface, namespace, guestDir, bridgeDevice, chromiumBin,
+                null);
+    }
 }

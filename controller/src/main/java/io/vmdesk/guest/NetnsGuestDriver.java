@@ -51,6 +51,7 @@ public final class NetnsGuestDriver implements GuestDriver {
     private static final int LOG_TAIL_LINES = 25;
     private static final int VNC_PORT = 5900;
     private static final String SCREEN = "1280x800x24";
+    static final String AGENT = "agent";
     private static final Pattern MAC = Pattern.compile("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
 
     private final HostCommands cmd;
@@ -186,9 +187,23 @@ public final class NetnsGuestDriver implements GuestDriver {
             Files.createDirectories(dir.resolve("chromium"));
             Files.createDirectories(dir.resolve("home"));
             Files.writeString(dir.resolve("start.html"), startPage(spec.sessionId()), StandardCharsets.UTF_8);
+            writeBrowserWrapper(dir, spec.chromiumBin());
         } catch (IOException | RuntimeException e) {
             throw new GuestException("prepare", "could not create the guest directory " + dir + ": " + e, e);
         }
+    }
+
+    /** {@code bin/open-browser URL}: what the agent and provider CLIs run (as $BROWSER) to open a page. */
+    private static void writeBrowserWrapper(Path dir, String chromiumBin) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        StringBuilder script = new StringBuilder("#!/bin/sh\n# opens a URL in this guest's running Chromium\nexec");
+        for (String arg : chromiumCommand(chromiumBin, dir)) {
+            script.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+        }
+        script.append(" \"$@\"\n");
+        Path wrapper = bin.resolve("open-browser");
+        Files.writeString(wrapper, script.toString(), StandardCharsets.UTF_8);
+        wrapper.toFile().setExecutable(true, false);
     }
 
     /** The start page: a full-window teal (#0a7e8c) page that names the session, recognisable in a screenshot. */
@@ -257,12 +272,19 @@ public final class NetnsGuestDriver implements GuestDriver {
         awaitVncPort(guest, vnc);
 
         String url = dir.resolve("start.html").toUri().toString();
-        Launched chromium = launch(spec, ledger, guest, "chromium", List.of(chromiumBin,
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--test-type", "--disable-dev-shm-usage",
-                "--user-data-dir=" + dir.resolve("chromium"), "--window-position=0,0", "--window-size=1280,800",
-                "--start-maximized", url), displayName, false);
+        List<String> chromiumArgv = new ArrayList<>(chromiumCommand(chromiumBin, dir));
+        chromiumArgv.add(url);
+        Launched chromium = launch(spec, ledger, guest, "chromium", chromiumArgv, displayName, false);
         settle(guest, chromium, CHROMIUM_SETTLE);
+        if (spec.agent() != null) {
+            // The sandbox hands the agent its session, endpoint and one-time token through its environment.
+            Map<String, String> agentEnv = Map.of(
+                    "VMDESK_SESSION_ID", spec.agent().sessionId(),
+                    "VMDESK_AGENT_URL", spec.agent().controllerUrl(),
+                    "VMDESK_AGENT_TOKEN", spec.agent().token(),
+                    "BROWSER", dir.resolve("bin").resolve("open-browser").toString());
+            launch(spec, ledger, guest, AGENT, spec.agent().command(), displayName, false, agentEnv);
+        }
         Optional<String> dead = guest.failure();
         if (dead.isPresent()) {
             throw new GuestException("start", dead.get() + " while the guest was starting\n" + guest.logTail(LOG_TAIL_LINES),
@@ -282,6 +304,19 @@ public final class NetnsGuestDriver implements GuestDriver {
      */
     private Launched launch(GuestSpec spec, Ledger ledger, NetnsGuest guest, String name, List<String> argv,
             String display, boolean captureFirstLine) throws GuestException {
+        return launch(spec, ledger, guest, name, argv, display, captureFirstLine, Map.of());
+    }
+
+    /** Chromium as the guest runs it; run again with a URL, it opens a tab in the running browser. */
+    private static List<String> chromiumCommand(String chromiumBin, Path dir) {
+        return List.of(chromiumBin, "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--test-type",
+                "--disable-dev-shm-usage", "--user-data-dir=" + dir.resolve("chromium"), "--window-position=0,0",
+                "--window-size=1280,800", "--start-maximized");
+    }
+
+    private Launched launch(GuestSpec spec, Ledger ledger, NetnsGuest guest, String name, List<String> argv,
+            String display, boolean captureFirstLine, Map<String, String> extraEnv) throws GuestException {
         Path dir = spec.guestDir().toAbsolutePath().normalize();
         Path logFile = guest.logs.resolve(name + ".log");
         long entryId = ledger.record("process", name, "not started yet (namespace " + spec.namespace() + ")");
@@ -310,6 +345,7 @@ public final class NetnsGuestDriver implements GuestDriver {
         } else {
             env.remove("DISPLAY");
         }
+        env.putAll(extraEnv);
         if (captureFirstLine) {
             builder.redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         } else {
@@ -643,7 +679,8 @@ public final class NetnsGuestDriver implements GuestDriver {
         @Override
         public Optional<String> failure() {
             for (Launched p : processes) {
-                if (!p.process.isAlive()) {
+                // the agent ends by design after its hand-back, and reports its errors itself
+                if (!p.process.isAlive() && !p.name.equals(AGENT)) {
                     return Optional.of(describeExit(p.name, p.process));
                 }
             }

@@ -50,10 +50,16 @@ public final class SessionManager implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("session-timers").factory());
     private final Object admission = new Object();
+    private final SessionEvents events;
+    private final CredentialSink credentials;
+    private final AgentLauncher agents;
 
     public SessionManager(Config config, Store store, GuestDriver driver, StartPipeline pipeline, HostNetwork network,
-            Namespaces namespaces, Clock clock) {
+            Namespaces namespaces, SessionEvents events, CredentialSink credentials, AgentLauncher agents, Clock clock) {
         this.config = config;
+        this.events = events;
+        this.credentials = credentials;
+        this.agents = agents;
         this.network = network;
         this.namespaces = namespaces;
         this.store = store;
@@ -74,7 +80,7 @@ public final class SessionManager implements AutoCloseable {
      * Admits a session, leases its address and starts its guest in the background. Returns at once with the row in
      * STARTING; the live view waits for READY.
      */
-    public SessionRow create(Provider provider, String userId) throws AdmissionException {
+    public SessionRow create(String provider, String userId) throws AdmissionException {
         String id = UUID.randomUUID().toString();
         Instant now = clock.instant();
         Instant expiresAt = now.plus(config.maxLifetime());
@@ -84,7 +90,7 @@ public final class SessionManager implements AutoCloseable {
                 throw new AdmissionException("MAX_SESSIONS=" + config.maxSessions() + " sessions are live on this host",
                         Duration.ofSeconds(10));
             }
-            store.sessions().insert(new SessionRow(id, userId, provider.name(), SessionStatus.STARTING.name(), null, null,
+            store.sessions().insert(new SessionRow(id, userId, provider, SessionStatus.STARTING.name(), null, null,
                     now, expiresAt, null, null, null, null, null));
             long started = System.nanoTime();
             Optional<Ipv4Address> address = store.leases().acquire(id, config.poolStart(), config.poolEnd());
@@ -95,11 +101,12 @@ public final class SessionManager implements AutoCloseable {
             }
             String mac = Naming.macFor(address.get());
             store.sessions().setAddress(id, address.get().toString(), mac);
-            store.sessions().appendStep(id, new StepRow("net.lease", "ok", now,
+            events.step(id, new StepRow("net.lease", "ok", now,
                     (System.nanoTime() - started) / 1_000_000, address.get() + " " + mac));
             GuestSpec spec = new GuestSpec(id, address.get(), config.internalNetwork(), config.gateway(), mac,
                     Naming.interfaceName(id), Naming.namespaceName(instanceTag, id),
-                    config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin());
+                    config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin(),
+                    agents.launchFor(id));
             session = new LiveSession(id, spec, now, expiresAt);
             live.put(id, session);
         }
@@ -115,6 +122,7 @@ public final class SessionManager implements AutoCloseable {
                 store.sessions().markReady(session.id, clock.instant());
                 session.lastActivity = clock.instant();
                 session.ready.complete(true);
+                events.status(session.id, SessionStatus.READY, null);
                 log.info("session={} READY", session.id);
             }
             return;
@@ -174,7 +182,51 @@ public final class SessionManager implements AutoCloseable {
             session.viewers.decrementAndGet();
             session.lastActivity = clock.instant();
         }
-        store.sessions().setLastDisconnect(id, reason);
+        if (store.sessions().find(id).isPresent()) {
+            store.sessions().setLastDisconnect(id, reason);
+        }
+    }
+
+    /** Follows a session's steps and status changes (server-sent events). */
+    public Runnable follow(String id, java.util.function.Consumer<java.util.Map<String, Object>> follower) {
+        return events.follow(id, follower);
+    }
+
+    /** Progress reported by the session's agent; an error ends the session as FAILED with the agent's reason. */
+    public void agentEvent(String id, String type, String detail) {
+        LiveSession session = live.get(id);
+        if (session == null) {
+            return;
+        }
+        session.lastActivity = clock.instant();
+        events.step(id, new StepRow("agent." + type, type.equals("error") ? "failed" : "ok", clock.instant(), 0, detail));
+        log.info("session={} agent {}", id, type);
+        if (type.equals("error")) {
+            workers.submit(() -> end(session, EndReason.LOGIN_FAILED, detail, SessionStatus.FAILED));
+        }
+    }
+
+    /**
+     * The agent handed back the login's credentials: they go to the vault, the session becomes
+     * CREDENTIALS_CAPTURED and its guest is torn down.
+     *
+     * @return the version stored for the session's user and provider
+     */
+    public int captureCredentials(String id, byte[] plaintext) {
+        LiveSession session = live.get(id);
+        SessionRow row = store.sessions().find(id).orElseThrow();
+        if (session == null) {
+            throw new IllegalStateException("session " + id + " is not live");
+        }
+        long t0 = System.nanoTime();
+        int version = credentials.store(row.userId(), row.provider(), id, plaintext);
+        java.util.Arrays.fill(plaintext, (byte) 0);
+        events.step(id, new StepRow("credentials.stored", "ok", clock.instant(), (System.nanoTime() - t0) / 1_000_000,
+                row.provider() + " version " + version));
+        log.info("session={} credentials captured provider={} version={}", id, row.provider(), version);
+        workers.submit(() -> end(session, EndReason.CREDENTIALS_CAPTURED, "version " + version,
+                SessionStatus.CREDENTIALS_CAPTURED));
+        return version;
     }
 
     public int liveCount() {
@@ -223,7 +275,7 @@ public final class SessionManager implements AutoCloseable {
         } finally {
             session.stepLock.unlock();
         }
-        store.sessions().appendStep(session.id, new StepRow("teardown", problems.isEmpty() ? "ok" : "failed",
+        events.step(session.id, new StepRow("teardown", problems.isEmpty() ? "ok" : "failed",
                 clock.instant(), (System.nanoTime() - started) / 1_000_000, String.join("; ", problems)));
         String diagnosis = session.guest == null || finalStatus != SessionStatus.FAILED ? null
                 : session.guest.logTail(40);
@@ -231,7 +283,9 @@ public final class SessionManager implements AutoCloseable {
             diagnosis = (diagnosis == null ? "" : diagnosis + "\n") + "teardown: " + String.join("; ", problems);
         }
         store.sessions().finish(session.id, finalStatus.name(), endedReason, diagnosis, clock.instant());
+        agents.revoke(session.id);
         live.remove(session.id);
+        events.status(session.id, finalStatus, endedReason);
         log.info("session={} {} reason={}", session.id, finalStatus, endedReason);
     }
 

@@ -6,7 +6,6 @@ import io.vmdesk.guest.Ledger;
 import io.vmdesk.readiness.ReadinessException;
 import io.vmdesk.readiness.RfbReadiness;
 import io.vmdesk.store.StepRow;
-import io.vmdesk.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,14 +22,15 @@ public final class StartPipeline {
     private static final Logger log = LoggerFactory.getLogger(StartPipeline.class);
     public static final int VNC_PORT = 5900;
 
-    private final Store store;
+    private final SessionEvents events;
     private final GuestDriver driver;
     private final RfbReadiness readiness;
     private final Duration readyTimeout;
     private final Clock clock;
 
-    public StartPipeline(Store store, GuestDriver driver, RfbReadiness readiness, Duration readyTimeout, Clock clock) {
-        this.store = store;
+    public StartPipeline(SessionEvents events, GuestDriver driver, RfbReadiness readiness, Duration readyTimeout,
+            Clock clock) {
+        this.events = events;
         this.driver = driver;
         this.readiness = readiness;
         this.readyTimeout = readyTimeout;
@@ -111,7 +111,7 @@ public final class StartPipeline {
 
     private void record(LiveSession session, String name, String outcome, Instant started, long t0, String detail) {
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        store.sessions().appendStep(session.id, new StepRow(name, outcome, started, millis, detail));
+        events.step(session.id, new StepRow(name, outcome, started, millis, detail));
         log.info("session={} step={} outcome={} ms={}", session.id, name, outcome, millis);
     }
 }

@@ -9,9 +9,9 @@ import java.util.Set;
 final class Sql {
 
     static final Set<String> LIVE = Set.of("STARTING", "READY", "ENDING");
-    static final Set<String> FINAL = Set.of("ENDED", "FAILED");
+    static final Set<String> FINAL = Set.of("ENDED", "FAILED", "CREDENTIALS_CAPTURED");
     /** For SQL text: the final statuses, so "live" means "not final" and an unexpected status is never forgotten. */
-    static final String FINAL_IN = "('ENDED', 'FAILED')";
+    static final String FINAL_IN = "('ENDED', 'FAILED', 'CREDENTIALS_CAPTURED')";
 
     private Sql() {
     }
@@ -32,7 +32,7 @@ final class Sql {
     static String requireStatus(String status) {
         if (status == null || !(LIVE.contains(status) || FINAL.contains(status))) {
             throw new IllegalArgumentException("unknown session status '" + status
-                    + "' (expected STARTING, READY, ENDING, ENDED or FAILED)");
+                    + "' (expected STARTING, READY, ENDING, ENDED, FAILED or CREDENTIALS_CAPTURED)");
         }
         return status;
     }

@@ -120,7 +120,7 @@ final class SqlSessionRepository implements SessionRepository {
     @Override
     public boolean finish(String id, String status, String reason, String diagnosis, Instant endedAt) {
         if (!Sql.FINAL.contains(status)) {
-            throw new IllegalArgumentException("finish needs a final status (ENDED or FAILED), not '" + status + "'");
+            throw new IllegalArgumentException("finish needs a final status (ENDED, FAILED or CREDENTIALS_CAPTURED), not '" + status + "'");
         }
         // The status condition in the same UPDATE makes "only once" atomic: of two racing finishers, one changes a row.
         int n = store.call("finish session " + id, h -> h.createUpdate("UPDATE sessions"

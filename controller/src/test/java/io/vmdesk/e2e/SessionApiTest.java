@@ -59,6 +59,8 @@ class SessionApiTest {
         assertJsonError(controller.post("/api/auth/session", "{\"provider\":\"myspace\",\"userId\":\"u\"}"), 400,
                 "unknown-provider");
         assertJsonError(controller.post("/api/auth/session", "{\"userId\":\"u\"}"), 400, "missing-field");
+        assertJsonError(controller.post("/api/auth/session", "{\"provider\":\"oidc\",\"userId\":\"u\"}"), 400,
+                "provider-not-configured");
         assertJsonError(controller.post("/api/auth/session", "{\"provider\":\"codex\"}"), 400, "missing-field");
         assertJsonError(controller.post("/api/auth/session", "{\"provider\":\"codex\",\"userId\":42}"), 400,
                 "invalid-field");
@@ -148,7 +150,7 @@ class SessionApiTest {
     @Test
     @Order(4)
     void theLiveViewPageRedirectsToNoVncWithAnExplicitPath() throws Exception {
-        JsonNode created = controller.createSession("oidc", "page-user");
+        JsonNode created = controller.createSession("gemini", "page-user");
         String id = created.get("sessionId").asText();
         try {
             HttpResponse<String> page = controller.get("/api/auth/session/" + id + "/novnc");
