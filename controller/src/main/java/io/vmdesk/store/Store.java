@@ -45,6 +45,8 @@ public final class Store implements AutoCloseable {
     private final SessionRepository sessions;
     private final LeaseRepository leases;
     private final LedgerRepository ledger;
+    private final ApiKeyRepository apiKeys;
+    private final AuditRepository audit;
     private volatile boolean closed;
 
     private Store(DatabaseUrl url, Jdbi jdbi) {
@@ -53,6 +55,8 @@ public final class Store implements AutoCloseable {
         this.sessions = new SqlSessionRepository(this);
         this.leases = new SqlLeaseRepository(this);
         this.ledger = new SqlLedgerRepository(this);
+        this.apiKeys = new SqlApiKeyRepository(this);
+        this.audit = new SqlAuditRepository(this);
     }
 
     /**
@@ -93,6 +97,14 @@ public final class Store implements AutoCloseable {
 
     public LedgerRepository ledger() {
         return ledger;
+    }
+
+    public ApiKeyRepository apiKeys() {
+        return apiKeys;
+    }
+
+    public AuditRepository audit() {
+        return audit;
     }
 
     /** Nothing is held open between operations, so this only makes further use fail loudly. */
