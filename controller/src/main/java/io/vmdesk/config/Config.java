@@ -23,6 +23,8 @@ import java.util.Map;
  * @param poolEnd           IP_POOL_END, default derived from the network and bridge
  * @param dataDir           DATA_DIR, default /var/lib/vmdesk, absolute
  * @param databaseUrl       DATABASE_URL, null meaning the SQLite file {@link #sqliteFile()}
+ * @param vaultMasterKey    VAULT_MASTER_KEY (secret: base64 of 32 bytes, validated), null when unset
+ * @param vaultMasterKeyFile VAULT_MASTER_KEY_FILE, absolute, null when unset; never set together with vaultMasterKey
  * @param guestDriver       GUEST_DRIVER: netns, qemu or firecracker
  * @param maxSessions       MAX_SESSIONS, default 10
  * @param readyTimeout      SESSION_READY_TIMEOUT, default 60s
@@ -44,6 +46,8 @@ public record Config(
         Ipv4Address poolEnd,
         Path dataDir,
         String databaseUrl,
+        String vaultMasterKey,
+        Path vaultMasterKeyFile,
         String guestDriver,
         int maxSessions,
         Duration readyTimeout,
@@ -74,6 +78,22 @@ public record Config(
         return dataDir.resolve("vmdesk.db");
     }
 
+    /** DATA_DIR/vault.key, the master key file generated on first start when neither vault setting is given. */
+    public Path generatedVaultKeyFile() {
+        return dataDir.resolve("vault.key");
+    }
+
+    /**
+     * The file the vault reads its master keys from: VAULT_MASTER_KEY_FILE, or {@link #generatedVaultKeyFile()} when
+     * neither vault setting is given, or null when the key is VAULT_MASTER_KEY itself.
+     */
+    public Path vaultKeyFile() {
+        if (vaultMasterKeyFile != null) {
+            return vaultMasterKeyFile;
+        }
+        return vaultMasterKey != null ? null : generatedVaultKeyFile();
+    }
+
     /**
      * Loads from the process environment, then a {@code .env} file ({@code dotEnv} may be null or missing: ignored).
      * The process environment wins over {@code .env}; a blank value counts as unset. Throws listing EVERY problem.
@@ -84,9 +104,15 @@ public record Config(
 
     /**
      * The effective configuration, one {@code NAME=value (source)} line per setting in {@link Setting} order, where
-     * source is default, env or .env. Passwords in DATABASE_URL are shown as ***.
+     * source is default, env or .env. Passwords in DATABASE_URL and the whole of VAULT_MASTER_KEY are shown as ***.
      */
     public List<String> describe() {
         return Description.of(this);
+    }
+
+    /** Redacted like {@link #describe()}: the record's generated toString would print the master key. */
+    @Override
+    public String toString() {
+        return "Config[" + String.join(", ", describe()) + "]";
     }
 }

@@ -47,6 +47,8 @@ final class ConfigLoader {
         Ipv4Address poolEnd = parse(IP_POOL_END, Values::address, null);
         Path dataDir = parse(DATA_DIR, Values::directory, Path.of("/var/lib/vmdesk"));
         String databaseUrl = parse(DATABASE_URL, Values::databaseUrl, null);
+        String vaultMasterKey = parse(VAULT_MASTER_KEY, Values::masterKey, null);
+        Path vaultMasterKeyFile = parse(VAULT_MASTER_KEY_FILE, Values::file, null);
         String guestDriver = parse(GUEST_DRIVER, Values::guestDriver, "netns");
         Integer maxSessions = parse(MAX_SESSIONS, Values::atLeastOne, 10);
         Duration readyTimeout = parse(SESSION_READY_TIMEOUT, Values::duration, Duration.ofSeconds(60));
@@ -63,12 +65,21 @@ final class ConfigLoader {
                 ? new PoolRules(problems, this::shown).check(network, bridgeIp, poolStart, poolEnd, maxSessions)
                 : null;
 
+        if (raw.containsKey(VAULT_MASTER_KEY) && raw.containsKey(VAULT_MASTER_KEY_FILE)) {
+            // Two sources of the current key would disagree sooner or later; which one wins must never be a guess.
+            problems.add(new Problem(VAULT_MASTER_KEY.name(), "VAULT_MASTER_KEY (" + where(VAULT_MASTER_KEY)
+                    + ") and " + shown(VAULT_MASTER_KEY_FILE, raw.get(VAULT_MASTER_KEY_FILE))
+                    + " are both set, but only one may be",
+                    "unset one of them; to keep the key and be able to rotate it, put the value of VAULT_MASTER_KEY"
+                            + " as the first line of " + raw.get(VAULT_MASTER_KEY_FILE) + " and unset VAULT_MASTER_KEY"));
+        }
+
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         Config config = new Config(port, listenAddress, publicUrl, controlSocket, bridgeDevice, bridgeIp, network,
-                pool.start(), pool.end(), dataDir, databaseUrl, guestDriver, maxSessions, readyTimeout, maxLifetime,
-                idleTimeout, viewerWait, pingInterval, chromiumBin);
+                pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
+                maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, chromiumBin);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());
@@ -131,7 +142,7 @@ final class ConfigLoader {
         try {
             return parser.parse(text);
         } catch (Values.Invalid e) {
-            String given = s.secret() ? Redaction.redact(text) : text;
+            String given = Redaction.shown(s, text);
             problems.add(new Problem(s.name(), s.name() + "='" + given + "' " + e.getMessage() + " (" + where(s) + ")",
                     e.fix != null ? e.fix : s.formatFix()));
             return null;
@@ -153,6 +164,6 @@ final class ConfigLoader {
     /** "NAME=value (where it came from)" for cross-setting messages. */
     private String shown(Setting s, Object value) {
         String text = String.valueOf(value);
-        return s.name() + "=" + (s.secret() ? Redaction.redact(text) : text) + " (" + where(s) + ")";
+        return s.name() + "=" + Redaction.shown(s, text) + " (" + where(s) + ")";
     }
 }

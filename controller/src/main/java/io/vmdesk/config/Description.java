@@ -16,7 +16,7 @@ final class Description {
         List<String> lines = new ArrayList<>();
         for (Setting s : Setting.values()) {
             String value = value(config, s);
-            String shown = value == null ? "" : s.secret() ? Redaction.redact(value) : value;
+            String shown = value == null ? "" : Redaction.shown(s, value);
             // "given" marks a Config constructed in code, whose sources are unknown.
             String source = sources.map(m -> m.get(s).label()).orElse("given");
             lines.add(s.name() + "=" + shown + " (" + source + note(config, s, value) + ")");
@@ -32,6 +32,8 @@ final class Description {
         return switch (s) {
             case DATABASE_URL -> config.dataDir() == null ? ": SQLite" : ": SQLite file " + config.sqliteFile();
             case CONTROL_SOCKET -> ": no Unix socket";
+            case VAULT_MASTER_KEY_FILE -> config.vaultMasterKey() != null ? ": the key is VAULT_MASTER_KEY"
+                    : config.dataDir() == null ? ": generated key file" : ": generated key file " + config.generatedVaultKeyFile();
             default -> ": unset";
         };
     }
@@ -50,6 +52,8 @@ final class Description {
             case IP_POOL_END -> c.poolEnd();
             case DATA_DIR -> c.dataDir();
             case DATABASE_URL -> c.databaseUrl();
+            case VAULT_MASTER_KEY -> c.vaultMasterKey();
+            case VAULT_MASTER_KEY_FILE -> c.vaultMasterKeyFile();
             case GUEST_DRIVER -> c.guestDriver();
             case MAX_SESSIONS -> c.maxSessions();
             case SESSION_READY_TIMEOUT -> duration(c.readyTimeout());

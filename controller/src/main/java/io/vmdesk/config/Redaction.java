@@ -2,7 +2,10 @@ package io.vmdesk.config;
 
 import java.util.regex.Pattern;
 
-/** Hides passwords in database URLs wherever configuration is shown: logs, describe(), error messages. */
+/**
+ * Hides secrets wherever configuration is shown: logs, describe(), error messages. A database URL keeps everything
+ * but its password; any other secret setting (VAULT_MASTER_KEY) is replaced entirely.
+ */
 final class Redaction {
 
     static final String MASK = "***";
@@ -11,6 +14,14 @@ final class Redaction {
     private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)([?&;][a-z_]*password=)[^&;#]*");
 
     private Redaction() {
+    }
+
+    /** How a value of {@code setting} may be shown: as is, with its password masked, or masked entirely. */
+    static String shown(Setting setting, String value) {
+        if (value == null || !setting.secret()) {
+            return value;
+        }
+        return setting == Setting.DATABASE_URL ? redact(value) : MASK;
     }
 
     /** The URL with the password of user:password@ and of any password= parameter replaced by ***. */

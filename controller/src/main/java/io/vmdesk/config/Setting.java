@@ -36,6 +36,13 @@ public enum Setting {
     DATABASE_URL("(unset: SQLite file $DATA_DIR/vmdesk.db)", "Database holding sessions and leases.",
             "a URL starting with jdbc:sqlite:, jdbc:postgresql:, postgres:// or postgresql://",
             "postgres://vmdesk:secret@db.example.com:5432/vmdesk", true),
+    VAULT_MASTER_KEY("(unset)",
+            "Master key that wraps the data keys of stored credentials. To rotate keys use VAULT_MASTER_KEY_FILE instead.",
+            "the base64 encoding of exactly 32 random bytes", "$(head -c 32 /dev/urandom | base64)", true),
+    VAULT_MASTER_KEY_FILE("(unset: $DATA_DIR/vault.key, generated with mode 0600 on first start)",
+            "File of master keys, one base64 32-byte key per line: the first line is the current key, the others are"
+                    + " older keys still accepted for decryption until rotation has re-wrapped everything.",
+            "a file path", "/etc/vmdesk/vault.key"),
     GUEST_DRIVER("netns", "How sessions are isolated: netns, qemu or firecracker (only netns is implemented yet).",
             "one of netns, qemu, firecracker", "netns"),
     MAX_SESSIONS("10", "Most sessions that may run at once; the IP pool must be at least this large.",
@@ -91,7 +98,7 @@ public enum Setting {
         return example;
     }
 
-    /** Whether values must be redacted (passwords in DATABASE_URL) wherever they are shown. */
+    /** Whether values must be redacted (passwords in DATABASE_URL, all of VAULT_MASTER_KEY) wherever they are shown. */
     public boolean secret() {
         return secret;
     }

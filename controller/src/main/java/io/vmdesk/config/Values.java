@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -26,6 +28,9 @@ final class Values {
     static final int MAX_SOCKET_PATH_BYTES = 107;
     /** IFNAMSIZ is 16 including the terminating NUL. */
     static final int MAX_INTERFACE_NAME_BYTES = 15;
+
+    /** AES-256. */
+    static final int MASTER_KEY_BYTES = 32;
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)?");
 
@@ -211,6 +216,35 @@ final class Values {
             throw new Invalid("is not a supported database URL");
         }
         return text;
+    }
+
+    /** The fix for any malformed master key: how to make a good one. */
+    static final String MASTER_KEY_FIX = "generate a key with `head -c 32 /dev/urandom | base64` and set"
+            + " VAULT_MASTER_KEY to its output (or put it on the first line of VAULT_MASTER_KEY_FILE)";
+
+    /**
+     * The base64 encoding of exactly 32 bytes, returned as given. The messages never include the value or any part
+     * of it: it is a secret even when malformed (it may be a real key with a typo).
+     */
+    static String masterKey(String text) throws Invalid {
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid("is not base64", MASTER_KEY_FIX);
+        }
+        int length = key.length;
+        Arrays.fill(key, (byte) 0);
+        if (length != MASTER_KEY_BYTES) {
+            throw new Invalid("decodes to " + length + " bytes; a master key is exactly " + MASTER_KEY_BYTES + " bytes",
+                    MASTER_KEY_FIX);
+        }
+        return text;
+    }
+
+    /** A file path, made absolute; whether the file exists is checked by whoever reads it. */
+    static Path file(String text) throws Invalid {
+        return directory(text);
     }
 
     static String guestDriver(String text) throws Invalid {

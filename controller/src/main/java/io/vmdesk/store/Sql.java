@@ -4,6 +4,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Set;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /** Small helpers shared by the repositories: timestamps as epoch millis, status names. */
 final class Sql {
@@ -42,5 +44,30 @@ final class Sql {
             throw new IllegalArgumentException(what + " is required");
         }
         return value;
+    }
+
+    /**
+     * PostgreSQL reports SQLState 23505. SQLite reports SQLITE_CONSTRAINT, extended to say which constraint: only
+     * UNIQUE and PRIMARY KEY count, so a NOT NULL or foreign-key violation is never mistaken for a lost race (and
+     * retried). A plain SQLITE_CONSTRAINT without the extension cannot be told apart and counts as a race.
+     */
+    static boolean isUniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                if ("23505".equals(s.getSQLState())) {
+                    return true;
+                }
+                if (t instanceof SQLiteException sqlite) {
+                    SQLiteErrorCode code = sqlite.getResultCode();
+                    return code == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
+                            || code == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY
+                            || code == SQLiteErrorCode.SQLITE_CONSTRAINT;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 }

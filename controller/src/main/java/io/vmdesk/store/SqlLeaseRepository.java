@@ -1,7 +1,6 @@
 package io.vmdesk.store;
 
 import io.vmdesk.net.Ipv4Address;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,7 +52,7 @@ final class SqlLeaseRepository implements LeaseRepository {
                             .execute();
                     return Optional.of(new Ipv4Address((int) candidate));
                 } catch (RuntimeException e) {
-                    if (!isUniqueViolation(e)) {
+                    if (!Sql.isUniqueViolation(e)) {
                         throw e;
                     }
                     // Lost a race for this address (or this session leased concurrently): look again.
@@ -105,23 +104,5 @@ final class SqlLeaseRepository implements LeaseRepository {
             candidate++;
         }
         return candidate;
-    }
-
-    /** PostgreSQL reports SQLState 23505; SQLite reports result code SQLITE_CONSTRAINT (19, extended in the high bits). */
-    private static boolean isUniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s) {
-                if ("23505".equals(s.getSQLState())) {
-                    return true;
-                }
-                if (t instanceof org.sqlite.SQLiteException && (s.getErrorCode() & 0xff) == 19) {
-                    return true;
-                }
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
     }
 }

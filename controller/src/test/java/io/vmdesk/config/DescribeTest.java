@@ -61,7 +61,7 @@ class DescribeTest {
         Config loaded = load(Map.of());
         Config copy = new Config(loaded.port(), loaded.listenAddress(), loaded.publicUrl(), null,
                 loaded.bridgeDevice(), loaded.bridgeIp(), loaded.internalNetwork(), loaded.poolStart(),
-                loaded.poolEnd(), loaded.dataDir(), null, loaded.guestDriver(), loaded.maxSessions(),
+                loaded.poolEnd(), loaded.dataDir(), null, null, null, loaded.guestDriver(), loaded.maxSessions(),
                 loaded.readyTimeout(), loaded.maxLifetime(), loaded.idleTimeout(), loaded.viewerWaitTimeout(),
                 loaded.pingInterval(), loaded.chromiumBin());
 

@@ -54,9 +54,9 @@ class PostgresStoreTest extends StoreContractTest {
     void tablesLiveInTheTestSchema() throws Exception {
         try (Connection c = connect(); var rs = c.createStatement().executeQuery(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + schema + "'"
-                        + " AND table_name IN ('sessions', 'session_steps', 'leases', 'ledger_entries')")) {
+                        + " AND table_name IN ('sessions', 'session_steps', 'leases', 'ledger_entries', 'credentials')")) {
             rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(4);
+            assertThat(rs.getInt(1)).isEqualTo(5);
         }
     }
 

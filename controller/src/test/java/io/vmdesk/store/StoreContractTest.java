@@ -400,4 +400,87 @@ abstract class StoreContractTest {
     private static List<String> ids(List<SessionRow> rows) {
         return rows.stream().map(SessionRow::id).toList();
     }
+
+    // ---- credentials (the bytes only; encryption is the vault's and tested there) ----
+
+    static CredentialRow credential(String user, String provider, int version, String keyId, Instant at) {
+        return new CredentialRow(java.util.UUID.randomUUID().toString(), user, provider, "s-" + version, version, keyId,
+                new byte[] {1, 2, 3}, new byte[] {4, 5}, new byte[] {6, 7}, new byte[] {8, 9, 10}, 1, at, null);
+    }
+
+    @Test
+    void credential_versions_count_per_user_and_provider_and_older_ones_are_superseded() {
+        CredentialRepository repo = store.credentials();
+        CredentialRow v1 = repo.insertNextVersion("alice", "codex", v -> credential("alice", "codex", v, "k1", T0));
+        CredentialRow v2 = repo.insertNextVersion("alice", "codex", v -> credential("alice", "codex", v, "k1",
+                T0.plusSeconds(1)));
+        CredentialRow other = repo.insertNextVersion("bob", "codex", v -> credential("bob", "codex", v, "k1", T0));
+
+        assertThat(List.of(v1.version(), v2.version(), other.version())).containsExactly(1, 2, 1);
+        CredentialRow latest = repo.latest("alice", "codex").orElseThrow();
+        assertThat(latest.id()).isEqualTo(v2.id());
+        assertThat(latest.wrappedKey()).containsExactly(1, 2, 3);
+        assertThat(latest.ciphertext()).containsExactly(8, 9, 10);
+        assertThat(latest.createdAt()).isEqualTo(T0.plusSeconds(1));
+        assertThat(repo.history("alice", "codex")).extracting(CredentialRow::supersededAt)
+                .containsExactly(T0.plusSeconds(1), null);
+        assertThat(repo.latestForSession("s-1").orElseThrow().id()).isIn(v1.id(), other.id());
+        assertThat(repo.find(v1.id()).orElseThrow().version()).isEqualTo(1);
+        assertThat(repo.latest("alice", "gemini")).isEmpty();
+        assertThat(repo.countByKeyId()).isEqualTo(java.util.Map.of("k1", 3L));
+    }
+
+    @Test
+    void a_credential_version_lost_to_another_writer_is_retried_with_the_next_number() {
+        CredentialRepository repo = store.credentials();
+        List<Integer> asked = new ArrayList<>();
+
+        CredentialRow row = repo.insertNextVersion("alice", "codex", v -> {
+            asked.add(v);
+            if (asked.size() == 1) {
+                // Another writer takes this very version between our read and our insert.
+                repo.insertNextVersion("alice", "codex", w -> credential("alice", "codex", w, "k1", T0));
+            }
+            return credential("alice", "codex", v, "k1", T0);
+        });
+
+        assertThat(asked).containsExactly(1, 2);
+        assertThat(row.version()).isEqualTo(2);
+        assertThat(repo.history("alice", "codex")).extracting(CredentialRow::version).containsExactly(1, 2);
+    }
+
+    @Test
+    void a_credential_row_built_for_the_wrong_version_is_refused() {
+        assertThatThrownBy(() -> store.credentials().insertNextVersion("alice", "codex",
+                v -> credential("alice", "codex", v + 1, "k1", T0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 1 is for");
+        assertThat(store.credentials().history("alice", "codex")).isEmpty();
+    }
+
+    @Test
+    void rewrapping_is_a_compare_and_set_and_rotation_pages_skip_the_current_key() {
+        CredentialRepository repo = store.credentials();
+        List<String> ids = new ArrayList<>();
+        for (String user : List.of("a", "b", "c")) {
+            ids.add(repo.insertNextVersion(user, "codex", v -> credential(user, "codex", v, "old", T0)).id());
+        }
+        repo.insertNextVersion("d", "codex", v -> credential("d", "codex", v, "new", T0));
+        List<String> sorted = ids.stream().sorted().toList();
+
+        assertThat(repo.wrappedByOtherThan("new", "", 2)).extracting(CredentialRow::id)
+                .containsExactlyElementsOf(sorted.subList(0, 2));
+        assertThat(repo.wrappedByOtherThan("new", sorted.get(1), 2)).extracting(CredentialRow::id)
+                .containsExactly(sorted.get(2));
+
+        String id = sorted.get(0);
+        assertThat(repo.rewrap(id, "old", new byte[] {9, 9}, "new", new byte[] {7}, new byte[] {8})).isFalse();
+        assertThat(repo.rewrap(id, "old", new byte[] {4, 5}, "new", new byte[] {7}, new byte[] {8})).isTrue();
+        assertThat(repo.rewrap(id, "old", new byte[] {4, 5}, "new", new byte[] {6}, new byte[] {6})).isFalse();
+        CredentialRow rewrapped = repo.find(id).orElseThrow();
+        assertThat(rewrapped.keyId()).isEqualTo("new");
+        assertThat(rewrapped.wrappedKey()).containsExactly(7);
+        assertThat(rewrapped.keyNonce()).containsExactly(8);
+        assertThat(rewrapped.ciphertext()).containsExactly(8, 9, 10); // the payload is untouched
+        assertThat(repo.countByKeyId()).isEqualTo(java.util.Map.of("old", 2L, "new", 2L));
+    }
 }
