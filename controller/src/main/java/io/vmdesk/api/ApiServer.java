@@ -3,14 +3,20 @@ package io.vmdesk.api;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.vmdesk.agentapi.AgentRoutes;
+import io.vmdesk.auth.ApiKeys;
 import io.vmdesk.config.Config;
+import io.vmdesk.store.Store;
+import io.vmdesk.vault.Vault;
+import java.time.Clock;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.proxy.LiveViewProxy;
 import io.vmdesk.session.SessionManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.slf4j.Logger;
@@ -28,10 +34,11 @@ public final class ApiServer implements AutoCloseable {
     private final Config config;
 
     public ApiServer(Config config, SessionManager sessions, ProviderCatalog providers, AgentRoutes agent,
-            Supplier<Map<String, Object>> health) {
+            Vault vault, ApiKeys apiKeys, Store store, Supplier<Map<String, Object>> health) {
         this.config = config;
         SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl());
         EventStream events = new EventStream(sessions);
+        CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
         NoVncRoutes novnc = new NoVncRoutes(routes);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval());
         app = Javalin.create(cfg -> {
@@ -52,6 +59,8 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);
             cfg.routes.ws("/api/auth/session/{id}/novnc/websockify", proxy);
             cfg.routes.sse("/api/auth/session/{id}/events", events::handle);
+            cfg.routes.get("/api/auth/session/{id}/credentials", credentials::forSession);
+            cfg.routes.get("/api/users/{userId}/credentials/{provider}", credentials::latest);
             cfg.routes.get("/api/agent/sessions/{id}/recipe", agent::recipe);
             cfg.routes.post("/api/agent/sessions/{id}/events", agent::event);
             cfg.routes.post("/api/agent/sessions/{id}/credentials", agent::credentials);
@@ -92,24 +101,34 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer start() {
         app.start();
         log.info("listening on {}:{}", config.listenAddress(), app.port());
+        Server jetty = app.jettyServer().server();
+        HttpConfiguration http = jetty.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class)
+                .getHttpConfiguration();
+        if (!config.listenAddress().equals("0.0.0.0") && !config.listenAddress().equals(config.bridgeIp().toString())) {
+            // Guests' agents reach the controller at the bridge address; listen there too.
+            ServerConnector bridge = new ServerConnector(jetty, new HttpConnectionFactory(http));
+            bridge.setHost(config.bridgeIp().toString());
+            bridge.setPort(app.port());
+            addConnector(jetty, bridge, "BRIDGE_IP " + config.bridgeIp() + ":" + app.port());
+        }
         if (config.controlSocket() != null) {
             // Added after start: Javalin assumes its connectors are TCP ones while it starts.
-            Server server = app.jettyServer().server();
-            UnixDomainServerConnector unix = new UnixDomainServerConnector(server,
-                    new HttpConnectionFactory(server.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class)
-                            .getHttpConfiguration()));
+            UnixDomainServerConnector unix = new UnixDomainServerConnector(jetty, new HttpConnectionFactory(http));
             unix.setUnixDomainPath(config.controlSocket());
-            server.addConnector(unix);
-            try {
-                unix.start();
-            } catch (Exception e) {
-                app.stop();
-                throw new IllegalStateException("cannot listen on CONTROL_SOCKET=" + config.controlSocket() + ": "
-                        + e.getMessage(), e);
-            }
-            log.info("listening on unix socket {}", config.controlSocket());
+            addConnector(jetty, unix, "CONTROL_SOCKET=" + config.controlSocket());
         }
         return this;
+    }
+
+    private void addConnector(Server jetty, org.eclipse.jetty.server.Connector connector, String what) {
+        jetty.addConnector(connector);
+        try {
+            connector.start();
+        } catch (Exception e) {
+            app.stop();
+            throw new IllegalStateException("cannot listen on " + what + ": " + e.getMessage(), e);
+        }
+        log.info("listening on {}", what);
     }
 
     public int port() {

@@ -3,6 +3,10 @@ package io.vmdesk.app;
 import io.vmdesk.agentapi.AgentRoutes;
 import io.vmdesk.agentapi.AgentTokens;
 import io.vmdesk.api.ApiServer;
+import io.vmdesk.auth.ApiKeys;
+import io.vmdesk.config.ConfigException;
+import io.vmdesk.vault.MasterKeys;
+import io.vmdesk.vault.Vault;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.session.AgentLauncher;
 import io.vmdesk.session.CredentialSink;
@@ -68,21 +72,24 @@ public final class Controller implements AutoCloseable {
             Namespaces namespaces = new Namespaces(host);
             NetnsGuestDriver driver = new NetnsGuestDriver(host);
             Clock clock = Clock.systemUTC();
-            ProviderCatalog providers = ProviderCatalog.load(null);
+            ProviderCatalog providers = ProviderCatalog.load(config.providersFile());
+            Vault vault = new Vault(store, masterKeys(config));
+            vault.missingKeys();
+            ApiKeys apiKeys = new ApiKeys(store, Clock.systemUTC());
             SessionEvents events = new SessionEvents(store);
             StartPipeline pipeline = new StartPipeline(events, driver, new RfbReadiness(network::neighbourState),
                     config.readyTimeout(), clock);
             AgentTokens agentTokens = new AgentTokens();
-            AgentLauncher agents = new AgentLauncher(agentTokens, List.of(),
+            AgentLauncher agents = new AgentLauncher(agentTokens, agentCommand(config),
                     "http://" + config.bridgeIp() + ":" + config.port());
-            CredentialSink vault = (user, provider, session, plaintext) -> {
-                throw new IllegalStateException("no vault configured");
-            };
+            CredentialSink sink = (user, provider, session, plaintext) ->
+                    vault.store(user, provider, session, plaintext).version();
             SessionManager sessions = new SessionManager(config, store, driver, pipeline, network, namespaces, events,
-                    vault, agents, clock);
+                    sink, agents, clock);
             ReconcileReport report = sessions.reconcile();
             ApiServer api = new ApiServer(config, sessions, providers,
-                    new AgentRoutes(sessions, providers, agentTokens), () -> health(config, store, sessions));
+                    new AgentRoutes(sessions, providers, agentTokens), vault, apiKeys, store,
+                    () -> health(config, store, sessions));
             api.start();
             log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),
                     config.guestDriver(), store.kind(), config.bridgeDevice(), config.bridgeIp(),
@@ -92,6 +99,29 @@ public final class Controller implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    private static MasterKeys masterKeys(Config config) {
+        try {
+            return MasterKeys.load(config);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("the vault's master key is unusable:\n" + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * How guests start the login agent: this JVM's java with the agent jar (AGENT_JAR, or the one built beside the
+     * controller). Without a jar, sessions still give live desktops but capture no login, and the log says so.
+     */
+    private static List<String> agentCommand(Config config) {
+        String jar = config.agentJar() != null ? config.agentJar().toString() : System.getProperty("vmdesk.agent.jar");
+        if (jar == null || !Files.isRegularFile(java.nio.file.Path.of(jar))) {
+            log.warn("no login agent: AGENT_JAR is unset and no agent jar was built beside the controller ({}); "
+                    + "sessions will not capture logins. Fix: build with `mvn package` or set AGENT_JAR", jar);
+            return List.of();
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar);
     }
 
     private static Map<String, Object> health(Config config, Store store, SessionManager sessions) {

@@ -68,7 +68,8 @@ final class DemoCommand implements Callable<Integer> {
         env.put("PORT", String.valueOf(port));
         env.put("LISTEN_ADDRESS", "127.0.0.1");
         env.putIfAbsent("PUBLIC_URL", "http://127.0.0.1:" + port);
-        List<String> argv = new ArrayList<>(List.of(javaBinary(), "-cp", System.getProperty("java.class.path"),
+        List<String> argv = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
+                "-Dvmdesk.agent.jar=" + System.getProperty("vmdesk.agent.jar", ""), "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "demo", "--host-network", "--provider", provider,
                 "--env-file", envFile.toAbsolutePath().toString()));
         if (screenshot != null) {

@@ -74,7 +74,9 @@ public final class IsolatedController implements AutoCloseable {
         processEnv.putIfAbsent("PUBLIC_URL", baseUrl());
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dvmdesk.agent.jar=" + System.getProperty("vmdesk.agent.jar", ""),
+                "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
         command.addAll(args);
         command.add("--env-file");

@@ -33,6 +33,8 @@ import java.util.Map;
  * @param viewerWaitTimeout VIEWER_WAIT_TIMEOUT, default 30s
  * @param pingInterval      PROXY_PING_INTERVAL, default 15s
  * @param chromiumBin       CHROMIUM_BIN, default chromium
+ * @param providersFile     PROVIDERS_FILE, null when unset (built-in recipes only)
+ * @param agentJar          AGENT_JAR, null when unset (the agent built alongside the controller)
  */
 public record Config(
         int port,
@@ -55,7 +57,9 @@ public record Config(
         Duration idleTimeout,
         Duration viewerWaitTimeout,
         Duration pingInterval,
-        String chromiumBin) {
+        String chromiumBin,
+        Path providersFile,
+        Path agentJar) {
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

@@ -57,6 +57,8 @@ final class ConfigLoader {
         Duration viewerWait = parse(VIEWER_WAIT_TIMEOUT, Values::duration, Duration.ofSeconds(30));
         Duration pingInterval = parse(PROXY_PING_INTERVAL, ConfigLoader::pingInterval, Duration.ofSeconds(15));
         String chromiumBin = parse(CHROMIUM_BIN, v -> v, "chromium");
+        Path providersFile = parse(PROVIDERS_FILE, Values::file, null);
+        Path agentJar = parse(AGENT_JAR, Values::file, null);
 
         // A pool bound that did not parse was reported already; checking around it would only add noise.
         boolean poolParsed = (poolStart != null || !raw.containsKey(IP_POOL_START))
@@ -79,7 +81,8 @@ final class ConfigLoader {
         }
         Config config = new Config(port, listenAddress, publicUrl, controlSocket, bridgeDevice, bridgeIp, network,
                 pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
-                maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, chromiumBin);
+                maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, chromiumBin,
+                providersFile, agentJar);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());

@@ -62,6 +62,8 @@ final class Description {
             case VIEWER_WAIT_TIMEOUT -> duration(c.viewerWaitTimeout());
             case PROXY_PING_INTERVAL -> duration(c.pingInterval());
             case CHROMIUM_BIN -> c.chromiumBin();
+            case PROVIDERS_FILE -> c.providersFile();
+            case AGENT_JAR -> c.agentJar();
         };
         return v == null ? null : v.toString();
     }

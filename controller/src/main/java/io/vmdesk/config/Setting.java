@@ -58,7 +58,14 @@ public enum Setting {
     PROXY_PING_INTERVAL("15s", "How often the live-view proxy pings its WebSocket clients.",
             "a duration of at least 1s, such as 15s or 1m (a bare number means seconds)", "15s"),
     CHROMIUM_BIN("chromium", "Chromium executable started in each session.",
-            "a command name or path", "chromium");
+            "a command name or path", "chromium"),
+    PROVIDERS_FILE("(unset: built-in recipes only)",
+            "JSON file of login recipes that extends or overrides the built-in ones (claude_code, codex, gemini,"
+                    + " copilot, oidc); the oidc provider needs its endpoints and client id from here.",
+            "a file path", "/etc/vmdesk/providers.json"),
+    AGENT_JAR("(unset: the agent built with this controller, agent/target/vmdesk-agent.jar)",
+            "The login agent's jar, started in each session's guest.",
+            "a file path", "/opt/vmdesk/vmdesk-agent.jar");
 
     private final String defaultText;
     private final String description;
