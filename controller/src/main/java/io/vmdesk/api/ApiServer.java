@@ -58,6 +58,15 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/api/auth/session/{id}/novnc", novnc::page);
             cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);
             cfg.routes.ws("/api/auth/session/{id}/novnc/websockify", proxy);
+            cfg.routes.before("/api/auth/session/{id}/events", ctx -> {
+                // Javalin answers an empty 200 to a client that does not ask for an event stream; say why instead.
+                String accept = ctx.header("Accept");
+                if (accept == null || !accept.contains("text/event-stream")) {
+                    throw new ApiException(406, "not-acceptable", "this is a server-sent events stream: send "
+                            + "Accept: text/event-stream (EventSource does; with curl: curl -N -H 'Accept: "
+                            + "text/event-stream' …)");
+                }
+            });
             cfg.routes.sse("/api/auth/session/{id}/events", events::handle);
             cfg.routes.get("/api/auth/session/{id}/credentials", credentials::forSession);
             cfg.routes.get("/api/users/{userId}/credentials/{provider}", credentials::latest);

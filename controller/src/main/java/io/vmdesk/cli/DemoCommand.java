@@ -77,24 +77,30 @@ final class DemoCommand implements Callable<Integer> {
             argv.add(screenshot.toAbsolutePath().toString());
         }
         System.out.println("vmdesk demo: running in network namespace " + netns + " (data in " + dataDir + ")");
-        try (PrivateNamespace ns = PrivateNamespace.create(netns, Naming.namespacePrefix(Naming.instanceTag(dataDir)))) {
-            Process inner = ns.start(argv, env, true);
-            Thread stopper = new Thread(() -> stop(inner), "demo-stop");
-            Runtime.getRuntime().addShutdownHook(stopper);
-            UnixRelay relay = awaitRelay(socket, inner, port);
-            try {
-                return inner.waitFor();
-            } finally {
-                if (relay != null) {
-                    relay.close();
-                }
-                stop(inner);
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stopper);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is already running and stops the inner process itself
-                }
+        PrivateNamespace ns = PrivateNamespace.create(netns, Naming.namespacePrefix(Naming.instanceTag(dataDir)));
+        Process inner;
+        try {
+            inner = ns.start(argv, env, true);
+        } catch (IOException | RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+        // Ctrl-C or SIGTERM: the JVM runs only shutdown hooks, not this method's finally blocks, so the hook itself
+        // stops the inner controller (which removes its guests) and deletes the namespace.
+        Thread cleanup = new Thread(() -> {
+            stop(inner);
+            ns.close();
+        }, "demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        UnixRelay relay = awaitRelay(socket, inner, port);
+        try {
+            return inner.waitFor();
+        } finally {
+            if (relay != null) {
+                relay.close();
             }
+            stop(inner);
+            ns.close();
         }
     }
 
@@ -150,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
             System.exit(1);
         }
         if (screenshot != null) {
-            new LiveViewScreenshot(config.chromiumBin()).capture(demo.localUrl(url), screenshot);
+            LiveViewBrowser.capture(config.chromiumBin(), demo.localUrl(url), screenshot);
             System.out.println("screenshot written: " + screenshot);
             demo.delete();
             System.exit(0);

@@ -20,6 +20,7 @@ public final class PrivateNamespace implements AutoCloseable {
     private final String guestPrefix;
     private final HostCommands host = new HostCommands();
     private final Namespaces namespaces = new Namespaces(host);
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private PrivateNamespace(String name, String guestPrefix) {
         this.name = name;
@@ -78,8 +79,12 @@ public final class PrivateNamespace implements AutoCloseable {
         return builder.start();
     }
 
+    /** Idempotent: the demo's shutdown hook and its normal path may both call it. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (String guest : namespaces.list(guestPrefix)) {
             namespaces.delete(guest);
         }

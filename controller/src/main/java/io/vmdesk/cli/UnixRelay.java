@@ -62,7 +62,12 @@ public final class UnixRelay implements AutoCloseable {
 
     private void relay(SocketChannel client) {
         try (client; SocketChannel upstream = SocketChannel.open(UnixDomainSocketAddress.of(target))) {
-            Thread back = Thread.ofVirtual().start(() -> copy(upstream, client));
+            // When the server closes, the client must see a full close at once (not a half-closed connection it
+            // might send its next request on); when the client stops sending, the server may still answer.
+            Thread back = Thread.ofVirtual().start(() -> {
+                copy(upstream, client);
+                closeQuietly(client);
+            });
             copy(client, upstream);
             back.join();
         } catch (IOException | InterruptedException e) {
@@ -89,6 +94,14 @@ public final class UnixRelay implements AutoCloseable {
             } catch (IOException ignored) {
                 // both sides are being discarded
             }
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // already closed
         }
     }
 

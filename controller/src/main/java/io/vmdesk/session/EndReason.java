@@ -12,7 +12,6 @@ public enum EndReason {
     CONTROLLER_RESTARTED("controller-restarted", 1001),
     START_FAILED("start-failed", 1014),
     CREDENTIALS_CAPTURED("credentials-captured", 1000),
-    LOGIN_FAILED("login-failed", 1000),
     NOT_READY("not-ready", 1014);
 
     private final String code;

@@ -192,7 +192,10 @@ public final class SessionManager implements AutoCloseable {
         return events.follow(id, follower);
     }
 
-    /** Progress reported by the session's agent; an error ends the session as FAILED with the agent's reason. */
+    /**
+     * Progress reported by the session's agent. An error is recorded (a failed step, visible in the API and the
+     * events) but does not end the session: the user still has the desktop, and the platform decides what next.
+     */
     public void agentEvent(String id, String type, String detail) {
         LiveSession session = live.get(id);
         if (session == null) {
@@ -201,9 +204,6 @@ public final class SessionManager implements AutoCloseable {
         session.lastActivity = clock.instant();
         events.step(id, new StepRow("agent." + type, type.equals("error") ? "failed" : "ok", clock.instant(), 0, detail));
         log.info("session={} agent {}", id, type);
-        if (type.equals("error")) {
-            workers.submit(() -> end(session, EndReason.LOGIN_FAILED, detail, SessionStatus.FAILED));
-        }
     }
 
     /**

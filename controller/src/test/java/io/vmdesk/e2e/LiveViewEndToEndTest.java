@@ -3,7 +3,7 @@ package io.vmdesk.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vmdesk.cli.LiveViewScreenshot;
+import io.vmdesk.cli.LiveViewBrowser;
 import io.vmdesk.store.Store;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -57,7 +57,7 @@ class LiveViewEndToEndTest {
         assertThat(session.get("mac").asText()).isEqualTo("02:fc:c0:a8:64:02");
 
         Path png = Path.of("target", "test-artifacts", "live-view.png");
-        new LiveViewScreenshot("chromium").capture(created.get("novncURL").asText(), png);
+        LiveViewBrowser.capture("chromium", created.get("novncURL").asText(), png);
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(shareOf(image, TEAL)).as("share of the start page's teal in %s", png).isGreaterThan(0.2);
 

@@ -29,7 +29,18 @@ public final class OAuthServerMain {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         Path record = Path.of(args[1]);
-        MockOAuth2Server server = new MockOAuth2Server(new OAuth2Config(true));
+        // The server's own login page loads a web font from the internet, which guests here cannot reach (the page
+        // would wait for it); this one is the same form, self-contained.
+        Path loginPage = Files.createTempFile("vmdesk-login-", ".html");
+        Files.writeString(loginPage, """
+                <!DOCTYPE html><html><head><meta charset="utf-8"><title>Test sign-in</title></head>
+                <body style="font-family: sans-serif; background: #fff8e1">
+                <h1>Test OAuth server sign-in</h1>
+                <form method="post"><input type="text" name="username" required autofocus size="40">
+                <input type="submit" value="Sign in"></form></body></html>
+                """);
+        loginPage.toFile().deleteOnExit();
+        MockOAuth2Server server = new MockOAuth2Server(new OAuth2Config(true, loginPage.toString()));
         server.start(InetAddress.getByName("0.0.0.0"), port);
         URI token = URI.create("http://127.0.0.1:" + port + "/default/token");
         HttpClient http = HttpClient.newHttpClient();
