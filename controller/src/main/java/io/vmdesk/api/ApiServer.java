@@ -40,9 +40,13 @@ public final class ApiServer implements AutoCloseable {
         EventStream events = new EventStream(sessions);
         CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
         NoVncRoutes novnc = new NoVncRoutes(routes);
-        LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval());
+        LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
+                remote -> fromGuest(config, remote));
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
+            // Virtual threads: a slow or stalled client holds a cheap thread, not one of a bounded pool.
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.http.prefer405over404 = true;
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
             cfg.jetty.host = config.listenAddress();
             cfg.jetty.port = config.port();
@@ -50,6 +54,20 @@ public final class ApiServer implements AutoCloseable {
                 factory.setMaxBinaryMessageSize(MAX_WS_MESSAGE_BYTES);
                 factory.setMaxFrameSize(MAX_WS_MESSAGE_BYTES);
                 factory.setIdleTimeout(config.pingInterval().multipliedBy(2).plusSeconds(5));
+            });
+            cfg.routes.before(ctx -> {
+                // Guests reach the controller only for their agent channel, never the platform's API.
+                if (fromGuest(config, ctx.req().getRemoteAddr()) && !ctx.path().startsWith("/api/agent/")) {
+                    throw new ApiException(403, "forbidden", "guests may only use /api/agent/…");
+                }
+            });
+            cfg.routes.before("/api/auth/session", ctx -> {
+                // A JSON body, not a form: a cross-site page cannot create sessions with a "simple" request.
+                String type = ctx.contentType();
+                if (ctx.method().name().equals("POST") && (type == null || !type.startsWith("application/json"))) {
+                    throw new ApiException(415, "unsupported-media-type",
+                            "send the body as JSON with Content-Type: application/json");
+                }
             });
             cfg.routes.post("/api/auth/session", routes::create);
             cfg.routes.get("/api/auth/sessions", routes::list);
@@ -80,13 +98,31 @@ public final class ApiServer implements AutoCloseable {
                 Json.send(ctx, e.status(), error(e.error(), e.getMessage()));
             });
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> Json.send(ctx, e.getStatus(),
-                    error(errorName(e.getStatus()), e.getMessage())));
+                    error(errorName(e.getStatus()), e.getStatus() == 413
+                            ? "the request body is larger than " + MAX_REQUEST_BYTES / 1024 + " KiB"
+                            : e.getMessage())));
+            cfg.routes.exception(java.io.IOException.class, (e, ctx) -> {
+                // the client went away or stalled mid-request: its problem, one line in the log
+                log.warn("request {} {} from {} failed: {}", ctx.method(), ctx.path(), ctx.req().getRemoteAddr(),
+                        e.toString());
+                Json.send(ctx, 400, error("bad-request", "the request could not be read: " + e.getMessage()));
+            });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("request {} {} failed", ctx.method(), ctx.path(), e);
                 Json.send(ctx, 500, error("internal-error", "the controller failed to handle this request; "
                         + "see its log (" + e.getClass().getSimpleName() + ")"));
             });
         });
+    }
+
+    /** Whether a request comes from a guest (its source address is on the sessions' network). */
+    static boolean fromGuest(Config config, String remoteAddress) {
+        try {
+            return config.internalNetwork().contains(io.vmdesk.net.Ipv4Address.parse(remoteAddress))
+                    && !remoteAddress.equals(config.bridgeIp().toString());
+        } catch (IllegalArgumentException notIpv4) {
+            return false;
+        }
     }
 
     private static Map<String, Object> error(String error, String detail) {
@@ -108,7 +144,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public ApiServer start() {
-        app.start();
+        try {
+            app.start();
+        } catch (io.javalin.util.JavalinBindException e) {
+            throw new IllegalStateException("cannot listen on " + config.listenAddress() + ":" + config.port()
+                    + " (in use?). Fix: set PORT to a free port, or stop what holds it (ss -ltnp 'sport = :"
+                    + config.port() + "')", e);
+        }
         log.info("listening on {}:{}", config.listenAddress(), app.port());
         Server jetty = app.jettyServer().server();
         HttpConfiguration http = jetty.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class)

@@ -16,6 +16,8 @@ final class NoVncRoutes {
             "svg", "image/svg+xml", "png", "image/png", "ico", "image/x-icon", "json", "application/json",
             "mp3", "audio/mpeg", "oga", "audio/ogg", "woff", "font/woff");
 
+    private static final String STATUS_SCRIPT = "vmdesk-status.js";
+
     private final SessionRoutes sessions;
 
     NoVncRoutes(SessionRoutes sessions) {
@@ -49,7 +51,26 @@ final class NoVncRoutes {
         if (file.contains("..") || file.startsWith("/") || file.contains("\\")) {
             throw new ApiException(400, "invalid-path", "'" + file + "' is not a noVNC file");
         }
-        InputStream in = NoVncRoutes.class.getResourceAsStream("/novnc/" + file);
+        if (file.equals(STATUS_SCRIPT)) {
+            serve(ctx, file, NoVncRoutes.class.getResourceAsStream("/web/" + STATUS_SCRIPT));
+            return;
+        }
+        if (file.equals("vnc.html")) {
+            ctx.contentType(TYPES.get("html")).header("Cache-Control", "no-cache").result(page());
+            return;
+        }
+        serve(ctx, file, NoVncRoutes.class.getResourceAsStream("/novnc/" + file));
+    }
+
+    /** noVNC's page with our status banner added. */
+    private static String page() throws IOException {
+        try (InputStream in = NoVncRoutes.class.getResourceAsStream("/novnc/vnc.html")) {
+            String html = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return html.replace("</body>", "<script src=\"" + STATUS_SCRIPT + "\"></script>\n</body>");
+        }
+    }
+
+    private static void serve(Context ctx, String file, InputStream in) throws IOException {
         if (in == null) {
             throw new ApiException(404, "not-found", "no noVNC file '" + file + "'");
         }

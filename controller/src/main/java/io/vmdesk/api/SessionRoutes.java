@@ -58,8 +58,9 @@ final class SessionRoutes {
     }
 
     void list(Context ctx) {
-        String status = ctx.queryParam("status");
+        String status = blankToNull(ctx.queryParam("status"));
         if (status != null) {
+            status = status.toUpperCase(java.util.Locale.ROOT);
             try {
                 SessionStatus.valueOf(status);
             } catch (IllegalArgumentException e) {
@@ -67,7 +68,7 @@ final class SessionRoutes {
                         + List.of(SessionStatus.values()));
             }
         }
-        List<Map<String, Object>> out = sessions.list(status, ctx.queryParam("userId")).stream()
+        List<Map<String, Object>> out = sessions.list(status, blankToNull(ctx.queryParam("userId"))).stream()
                 .map(r -> describe(r, null)).toList();
         Json.send(ctx, 200, Map.of("sessions", out, "count", out.size()));
     }
@@ -159,6 +160,10 @@ final class SessionRoutes {
                     "userId must be 1-128 characters of letters, digits and ._@:+-");
         }
         return node.asText();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     private static String shorten(String s) {

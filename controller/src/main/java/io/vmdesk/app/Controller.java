@@ -62,6 +62,11 @@ public final class Controller implements AutoCloseable {
             throw new IllegalStateException("GUEST_DRIVER=" + config.guestDriver()
                     + " is not available in this version; use GUEST_DRIVER=netns");
         }
+        List<String> missing = NetnsGuestDriver.missingPrograms(config.chromiumBin());
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("this host cannot run netns guests:\n  - " + String.join("\n  - ", missing)
+                    + "\n  fix: apt-get install xvfb openbox x11vnc chromium (or ./vmdesk deps)");
+        }
         String jdbcUrl = config.databaseUrl() != null ? config.databaseUrl() : "jdbc:sqlite:" + config.sqliteFile();
         Store store = Store.open(jdbcUrl);
         try {

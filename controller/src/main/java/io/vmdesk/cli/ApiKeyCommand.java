@@ -36,7 +36,7 @@ final class ApiKeyCommand {
                 description = "one or more of: sessions:create, sessions:read, sessions:delete, credentials:read, admin")
         List<String> scopes;
 
-        @Option(names = "--env-file", defaultValue = ".env", description = "the .env file to read")
+        @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
         Path envFile;
 
         @Override
@@ -62,7 +62,7 @@ final class ApiKeyCommand {
 
     @Command(name = "list", description = "List keys (ids, names, scopes; never the keys).")
     static final class ListKeys implements Callable<Integer> {
-        @Option(names = "--env-file", defaultValue = ".env", description = "the .env file to read")
+        @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
         Path envFile;
 
         @Override
@@ -84,7 +84,7 @@ final class ApiKeyCommand {
         @Parameters(description = "the key id (8 hex characters, as `apikey list` shows)")
         String id;
 
-        @Option(names = "--env-file", defaultValue = ".env", description = "the .env file to read")
+        @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
         Path envFile;
 
         @Override

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code vmdesk config}: validates the configuration and prints the effective values. */
 @Command(name = "config", description = "Check the configuration (environment and .env) and print the effective values.")
 final class ConfigCommand implements Callable<Integer> {
-    @Option(names = "--env-file", description = "the .env file to read (default: ${DEFAULT-VALUE})", defaultValue = ".env")
+    @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
     Path envFile;
 
     @Override

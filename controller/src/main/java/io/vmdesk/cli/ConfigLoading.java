@@ -12,9 +12,15 @@ final class ConfigLoading {
     private ConfigLoading() {
     }
 
+    /** @param envFile the --env-file given, or null for ./.env when it exists */
     static Config loadOrExplain(Map<String, String> environment, Path envFile) throws ExitException {
+        if (envFile != null && !java.nio.file.Files.isRegularFile(envFile)) {
+            System.err.println("vmdesk: --env-file " + envFile + " does not exist (or is not a file); "
+                    + "fix the path, or leave the option out to read ./.env when there is one");
+            throw new ExitException(EXIT_CONFIG);
+        }
         try {
-            return Config.load(environment, envFile);
+            return Config.load(environment, envFile != null ? envFile : Path.of(".env"));
         } catch (ConfigException e) {
             StringBuilder out = new StringBuilder("vmdesk: refusing to start, the configuration has "
                     + e.problems().size() + " problem(s):\n");

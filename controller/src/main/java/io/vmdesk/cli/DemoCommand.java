@@ -40,7 +40,7 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = "claude_code")
     String provider;
 
-    @Option(names = "--env-file", description = "the .env file to read (default: ${DEFAULT-VALUE})", defaultValue = ".env")
+    @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
     Path envFile;
 
     @Override
@@ -57,12 +57,17 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Outer half: make the namespace, run the inner half in it, relay the port, clean up whatever happens. */
     private int runInNamespace() throws Exception {
+        if (!netns.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")) {
+            System.err.println("vmdesk demo: --netns '" + netns + "' is not a usable namespace name; use 1-32 letters,"
+                    + " digits, '.', '_' or '-', starting with a letter or digit");
+            return 2;
+        }
         Map<String, String> env = new HashMap<>(System.getenv());
+        // The demo's own data directory (unless DATA_DIR names one): removed again when the demo ends.
+        boolean ownDataDir = !env.containsKey("DATA_DIR");
         Path dataDir = Path.of(env.getOrDefault("DATA_DIR", System.getProperty("java.io.tmpdir") + "/vmdesk-" + netns))
                 .toAbsolutePath();
-        Files.createDirectories(dataDir);
         Path socket = dataDir.resolve("http.sock");
-        Files.deleteIfExists(socket);
         env.put("DATA_DIR", dataDir.toString());
         env.put("CONTROL_SOCKET", socket.toString());
         env.put("PORT", String.valueOf(port));
@@ -70,14 +75,26 @@ final class DemoCommand implements Callable<Integer> {
         env.putIfAbsent("PUBLIC_URL", "http://127.0.0.1:" + port);
         List<String> argv = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-Dvmdesk.agent.jar=" + System.getProperty("vmdesk.agent.jar", ""), "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "demo", "--host-network", "--provider", provider,
-                "--env-file", envFile.toAbsolutePath().toString()));
+                Main.class.getName(), "demo", "--host-network", "--provider", provider));
+        if (envFile != null) {
+            argv.add("--env-file");
+            argv.add(envFile.toAbsolutePath().toString());
+        }
         if (screenshot != null) {
             argv.add("--screenshot");
             argv.add(screenshot.toAbsolutePath().toString());
         }
         System.out.println("vmdesk demo: running in network namespace " + netns + " (data in " + dataDir + ")");
-        PrivateNamespace ns = PrivateNamespace.create(netns, Naming.namespacePrefix(Naming.instanceTag(dataDir)));
+        PrivateNamespace ns;
+        try {
+            ns = PrivateNamespace.create(netns, Naming.namespacePrefix(Naming.instanceTag(dataDir)));
+        } catch (IllegalStateException | io.vmdesk.host.HostCommandException e) {
+            System.err.println("vmdesk demo: " + e.getMessage());
+            return 1;
+        }
+        // Only now, with the namespace ours: a leftover socket of an earlier run goes.
+        Files.createDirectories(dataDir);
+        Files.deleteIfExists(socket);
         Process inner;
         try {
             inner = ns.start(argv, env, true);
@@ -90,6 +107,9 @@ final class DemoCommand implements Callable<Integer> {
         Thread cleanup = new Thread(() -> {
             stop(inner);
             ns.close();
+            if (ownDataDir) {
+                deleteTree(dataDir);
+            }
         }, "demo-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         UnixRelay relay = awaitRelay(socket, inner, port);
@@ -101,6 +121,17 @@ final class DemoCommand implements Callable<Integer> {
             }
             stop(inner);
             ns.close();
+            if (ownDataDir) {
+                deleteTree(dataDir);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // already gone
         }
     }
 

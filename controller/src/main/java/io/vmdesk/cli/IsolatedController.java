@@ -79,8 +79,10 @@ public final class IsolatedController implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
         command.addAll(args);
-        command.add("--env-file");
-        command.add(dataDir.resolve(".env").toString());
+        if (Files.exists(dataDir.resolve(".env"))) {
+            command.add("--env-file");
+            command.add(dataDir.resolve(".env").toString());
+        }
         Files.deleteIfExists(dataDir.resolve("http.sock"));
         List<String> inNamespace = new ArrayList<>(namespace.enter());
         inNamespace.addAll(command);

@@ -68,6 +68,12 @@ public final class LiveViewBrowser implements AutoCloseable {
                 "var s = document.getElementById('noVNC_status'); return s ? s.textContent : ''");
     }
 
+    /** vmdesk's banner above noVNC (why the session ended, or that it is starting); empty when hidden. */
+    public String banner() {
+        return (String) driver.executeScript("var b = document.getElementById('vmdesk_status');"
+                + " return b && b.style.display !== 'none' ? b.textContent : ''");
+    }
+
     /** Types on the guest's keyboard: keys go to noVNC's canvas, without clicking into the guest's screen. */
     public void type(CharSequence... keys) {
         WebElement canvas = driver.findElement(By.cssSelector("#noVNC_container canvas"));
@@ -87,7 +93,8 @@ public final class LiveViewBrowser implements AutoCloseable {
     /** Opens the URL, waits for the first framebuffer update to be drawn, saves the screen, closes. */
     public static void capture(String chromium, String url, Path output) throws IOException {
         try (LiveViewBrowser browser = open(chromium, url)) {
-            sleep(Duration.ofSeconds(2));
+            // the first framebuffer update, and noVNC's control bar sliding away
+            sleep(Duration.ofSeconds(3));
             browser.screenshot(output);
         }
     }

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./vmdesk}: the controller's command line. */
-@Command(name = "vmdesk", mixinStandardHelpOptions = true, version = "vmdesk 0.1.0",
+@Command(name = "vmdesk", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "vmdesk 0.1.0",
         description = "Disposable browser desktops for provider logins, shown through noVNC.",
         subcommands = {ServeCommand.class, DemoCommand.class, ConfigCommand.class, BenchCommand.class, ApiKeyCommand.class, CommandLine.HelpCommand.class})
 public final class Main {

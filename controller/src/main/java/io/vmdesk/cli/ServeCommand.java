@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
     static final int EXIT_HOST = 3;
 
-    @Option(names = "--env-file", description = "the .env file to read (default: ${DEFAULT-VALUE})", defaultValue = ".env")
+    @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
     Path envFile;
 
     @Option(names = "--fix-bridge", description = "replace the addresses of an existing BRIDGE_DEVICE that do not match "

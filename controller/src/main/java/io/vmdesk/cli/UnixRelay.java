@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,21 +63,39 @@ public final class UnixRelay implements AutoCloseable {
 
     private void relay(SocketChannel client) {
         try (client; SocketChannel upstream = SocketChannel.open(UnixDomainSocketAddress.of(target))) {
-            // When the server closes, the client must see a full close at once (not a half-closed connection it
-            // might send its next request on); when the client stops sending, the server may still answer.
+            // Server to client; when the server is done, the client gets FIN right after the last byte.
+            java.util.concurrent.CountDownLatch clientDone = new java.util.concurrent.CountDownLatch(1);
             Thread back = Thread.ofVirtual().start(() -> {
                 copy(upstream, client);
-                closeQuietly(client);
+                shutdownOutput(client);
+                // a client that neither closes nor sends is not waited for long
+                try {
+                    if (!clientDone.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                        closeQuietly(client);
+                    }
+                } catch (InterruptedException e) {
+                    closeQuietly(client);
+                }
             });
-            copy(client, upstream);
+            boolean clientClosed = copy(client, upstream);
+            if (clientClosed) {
+                // the client's FIN goes on to the server, which may still answer
+                shutdownOutput(upstream);
+            } else {
+                // The server stopped reading (say it refused an oversized body and closed): keep reading what the
+                // client still sends, for a moment, so that closing does not reset the connection and destroy the
+                // response before the client has read it.
+                drain(client, Duration.ofSeconds(2));
+            }
+            clientDone.countDown();
             back.join();
         } catch (IOException | InterruptedException e) {
             log.debug("relay connection ended: {}", e.toString());
         }
     }
 
-    /** Copies until end of stream, then half-closes the other side so the peer sees EOF too. */
-    private static void copy(SocketChannel from, SocketChannel to) {
+    /** Copies until end of stream; false when writing failed (the other side is gone). */
+    private static boolean copy(SocketChannel from, SocketChannel to) {
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         try {
             while (from.read(buffer) >= 0) {
@@ -86,14 +105,32 @@ public final class UnixRelay implements AutoCloseable {
                 }
                 buffer.clear();
             }
-            to.shutdownOutput();
+            return true;
         } catch (IOException e) {
-            try {
-                to.close();
-                from.close();
-            } catch (IOException ignored) {
-                // both sides are being discarded
+            return false;
+        }
+    }
+
+    private static void drain(SocketChannel channel, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        ByteBuffer sink = ByteBuffer.allocate(64 * 1024);
+        try {
+            channel.socket().setSoTimeout((int) bound.toMillis());
+            var in = channel.socket().getInputStream();
+            byte[] bytes = sink.array();
+            while (System.nanoTime() < deadline && in.read(bytes) >= 0) {
+                // discard
             }
+        } catch (IOException ignored) {
+            // closed or timed out: done draining
+        }
+    }
+
+    private static void shutdownOutput(SocketChannel channel) {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException ignored) {
+            // already closed
         }
     }
 

@@ -44,7 +44,7 @@ public enum Setting {
                     + " older keys still accepted for decryption until rotation has re-wrapped everything.",
             "a file path", "/etc/vmdesk/vault.key"),
     GUEST_DRIVER("netns", "How sessions are isolated: netns, qemu or firecracker (only netns is implemented yet).",
-            "one of netns, qemu, firecracker", "netns"),
+            "netns (qemu and firecracker are not available yet)", "netns"),
     MAX_SESSIONS("10", "Most sessions that may run at once; the IP pool must be at least this large.",
             "a whole number of at least 1", "10"),
     SESSION_READY_TIMEOUT("60s", "How long a starting session may take to become ready.",

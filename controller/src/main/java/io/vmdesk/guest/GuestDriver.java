@@ -12,7 +12,12 @@ public interface GuestDriver {
     void prepare(GuestSpec spec, Ledger ledger) throws GuestException;
 
     /** Guest processes. */
-    GuestHandle start(GuestSpec spec, Ledger ledger) throws GuestException;
+    /** Starts the guest's processes, giving up (GuestException naming the step) once {@code within} has passed. */
+    GuestHandle start(GuestSpec spec, Ledger ledger, java.time.Duration within) throws GuestException;
+
+    default GuestHandle start(GuestSpec spec, Ledger ledger) throws GuestException {
+        return start(spec, ledger, java.time.Duration.ofSeconds(60));
+    }
 
     /**
      * Removes one recorded resource; used by normal teardown (reverse order) AND by crash recovery with only the

@@ -43,8 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class NetnsGuestDriver implements GuestDriver {
     private static final Logger log = LoggerFactory.getLogger(NetnsGuestDriver.class);
     private static final Duration CMD_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration XVFB_READY = Duration.ofSeconds(20);
-    private static final Duration VNC_READY = Duration.ofSeconds(20);
     /** Chromium has no cheap readiness signal; this long it must stay alive for start() to succeed. */
     private static final Duration CHROMIUM_SETTLE = Duration.ofMillis(750);
     private static final Duration STOP_GRACE = Duration.ofSeconds(3);
@@ -113,6 +111,9 @@ public final class NetnsGuestDriver implements GuestDriver {
                         cmd.wrap(List.of("ip", "link", "set", "dev", host, "master", spec.bridgeDevice())),
                         r.exitCode(), r.stderr()).getMessage() + why);
             }
+            // An isolated bridge port forwards only to non-isolated ports (the bridge itself, the host side): guests
+            // on the same bridge cannot reach each other.
+            cmd.runChecked(CMD_TIMEOUT, "ip", "link", "set", "dev", host, "type", "bridge_slave", "isolated", "on");
             cmd.runChecked(CMD_TIMEOUT, "ip", "link", "set", "dev", host, "up");
         });
         step("guest addressing", () -> {
@@ -239,7 +240,8 @@ public final class NetnsGuestDriver implements GuestDriver {
     // ---------------------------------------------------------------------------------------------- processes
 
     @Override
-    public GuestHandle start(GuestSpec spec, Ledger ledger) throws GuestException {
+    public GuestHandle start(GuestSpec spec, Ledger ledger, Duration within) throws GuestException {
+        long deadline = System.nanoTime() + within.toNanos();
         Path dir = spec.guestDir().toAbsolutePath().normalize();
         Path logs = dir.resolve("logs");
         if (!Files.isDirectory(logs)) {
@@ -261,7 +263,7 @@ public final class NetnsGuestDriver implements GuestDriver {
         // Xvfb choose a free number itself and print it once it accepts connections (our readiness signal).
         Launched xvfb = launch(spec, ledger, guest, "xvfb", List.of(xvfbBin, "-displayfd", "1", "-screen", "0", SCREEN,
                 "-nolisten", "tcp", "-nolisten", "unix"), null, true);
-        int display = awaitDisplay(guest, xvfb);
+        int display = awaitDisplay(guest, xvfb, deadline, within);
         ledger.updateDetail(xvfb.entryId, Processes.identity(xvfb.process.toHandle()) + " display=" + display);
         String displayName = ":" + display;
 
@@ -269,7 +271,7 @@ public final class NetnsGuestDriver implements GuestDriver {
 
         Launched vnc = launch(spec, ledger, guest, "x11vnc", List.of(x11vncBin, "-display", displayName,
                 "-rfbport", String.valueOf(VNC_PORT), "-forever", "-shared", "-nopw", "-noxdamage"), displayName, false);
-        awaitVncPort(guest, vnc);
+        awaitVncPort(guest, vnc, deadline, within);
 
         String url = dir.resolve("start.html").toUri().toString();
         List<String> chromiumArgv = new ArrayList<>(chromiumCommand(chromiumBin, dir));
@@ -320,7 +322,9 @@ public final class NetnsGuestDriver implements GuestDriver {
         Path dir = spec.guestDir().toAbsolutePath().normalize();
         Path logFile = guest.logs.resolve(name + ".log");
         long entryId = ledger.record("process", name, "not started yet (namespace " + spec.namespace() + ")");
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", spec.namespace()));
+        // setsid: a guest process leads its own session, so a terminal's Ctrl-C reaches only the controller, which
+        // then stops the guest in order (instead of every guest process dying at once and being misreported).
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", spec.namespace(), "setsid"));
         full.addAll(argv);
         ProcessBuilder builder = new ProcessBuilder(cmd.wrap(full))
                 .directory(dir.toFile())
@@ -391,8 +395,7 @@ public final class NetnsGuestDriver implements GuestDriver {
         return first;
     }
 
-    private int awaitDisplay(NetnsGuest guest, Launched xvfb) throws GuestException {
-        long deadline = System.nanoTime() + XVFB_READY.toNanos();
+    private int awaitDisplay(NetnsGuest guest, Launched xvfb, long deadline, Duration within) throws GuestException {
         while (true) {
             if (xvfb.firstLine.isDone()) {
                 String line = xvfb.firstLine.join();
@@ -409,15 +412,14 @@ public final class NetnsGuestDriver implements GuestDriver {
                         + guest.logTail(LOG_TAIL_LINES), null);
             }
             if (System.nanoTime() > deadline) {
-                throw new GuestException("start xvfb", "Xvfb did not report a display within " + XVFB_READY.toSeconds()
-                        + " s\n" + guest.logTail(LOG_TAIL_LINES), null);
+                throw new GuestException("start xvfb", "Xvfb did not report a display within " + within.toSeconds()
+                        + " s (SESSION_READY_TIMEOUT)\n" + guest.logTail(LOG_TAIL_LINES), null);
             }
             sleep(20);
         }
     }
 
-    private void awaitVncPort(NetnsGuest guest, Launched vnc) throws GuestException {
-        long deadline = System.nanoTime() + VNC_READY.toNanos();
+    private void awaitVncPort(NetnsGuest guest, Launched vnc, long deadline, Duration within) throws GuestException {
         Pattern port = Pattern.compile("(?m)^PORT=(\\d+)\\s*$");
         while (true) {
             String text = readQuietly(vnc.log);
@@ -436,7 +438,7 @@ public final class NetnsGuestDriver implements GuestDriver {
             }
             if (System.nanoTime() > deadline) {
                 throw new GuestException("start x11vnc", "x11vnc did not listen on port " + VNC_PORT + " within "
-                        + VNC_READY.toSeconds() + " s\n" + guest.logTail(LOG_TAIL_LINES), null);
+                        + within.toSeconds() + " s (SESSION_READY_TIMEOUT)\n" + guest.logTail(LOG_TAIL_LINES), null);
             }
             sleep(25);
         }
@@ -466,6 +468,25 @@ public final class NetnsGuestDriver implements GuestDriver {
     }
 
     /** Resolves a program like the shell would; a clear error when it is missing. */
+    /**
+     * What this host lacks to run guests (checked at start-up, so a missing browser refuses the controller instead of
+     * failing every session): one line per missing program with its fix; empty when all are there.
+     */
+    public static List<String> missingPrograms(String chromiumBin) {
+        List<String> missing = new ArrayList<>();
+        String[][] programs = {{"Xvfb", "xvfb"}, {"openbox", "openbox"}, {"x11vnc", "x11vnc"}, {"setsid", "util-linux"},
+                {chromiumBin, "chromium"}};
+        for (String[] p : programs) {
+            try {
+                executable("check", p[0], p[1]);
+            } catch (GuestException e) {
+                missing.add(e.getMessage().replaceFirst("^check: ", "")
+                        + (p[1].equals("chromium") ? " (or set CHROMIUM_BIN)" : ""));
+            }
+        }
+        return missing;
+    }
+
     private static String executable(String step, String program, String debianPackage) throws GuestException {
         if (program == null || program.isBlank()) {
             throw new GuestException(step, "no executable configured", null);

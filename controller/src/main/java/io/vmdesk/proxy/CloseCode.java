@@ -38,7 +38,8 @@ public enum CloseCode {
 
     /** The reason followed by a detail, cut to fit a close frame. */
     public String reasonWith(String detail) {
-        String full = detail == null || detail.isBlank() ? reason : reason + ": " + detail;
+        String full = detail == null || detail.isBlank() || detail.equals(reason) ? reason
+                : detail.startsWith(reason) ? detail : reason + ": " + detail;
         byte[] bytes = full.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         if (bytes.length <= MAX_REASON_BYTES) {
             return full;

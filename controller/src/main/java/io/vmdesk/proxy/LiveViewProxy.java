@@ -34,8 +34,12 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
     private final Duration pingInterval;
     private final Map<String, Set<VncTunnel>> viewers = new ConcurrentHashMap<>();
 
-    public LiveViewProxy(SessionManager sessions, Duration viewerWait, Duration pingInterval) {
+    private final java.util.function.Predicate<String> fromGuest;
+
+    public LiveViewProxy(SessionManager sessions, Duration viewerWait, Duration pingInterval,
+            java.util.function.Predicate<String> fromGuest) {
         this.sessions = sessions;
+        this.fromGuest = fromGuest;
         this.viewerWait = viewerWait;
         this.pingInterval = pingInterval;
         sessions.onSessionEnd(this::closeViewers);
@@ -88,6 +92,11 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
             tunnel.close(CloseCode.SESSION_NOT_FOUND, "not a session id");
             return;
         }
+        if (ctx.session.getRemoteSocketAddress() instanceof java.net.InetSocketAddress remote
+                && fromGuest.test(remote.getAddress().getHostAddress())) {
+            tunnel.close(CloseCode.POLICY, "guests may not open live views");
+            return;
+        }
         viewers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(tunnel);
         sessions.viewerConnected(id);
         // Waiting for READY and connecting may take seconds: not on a Jetty thread.
@@ -110,7 +119,8 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
                 return;
             }
             if (status != SessionStatus.READY) {
-                tunnel.close(closeFor(row.get()), row.get().endedReason());
+                String why = row.get().endedReason() == null ? "session is ending" : row.get().endedReason();
+                tunnel.close(closeFor(row.get()), why);
                 forget(tunnel);
                 return;
             }
@@ -130,19 +140,15 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
         }
     }
 
-    /** A session that is over: the close code tells why. */
+    /** A session that is over (or ending): the same close code its viewers got when it ended. */
     private static CloseCode closeFor(SessionRow row) {
         String reason = row.endedReason() == null ? "" : row.endedReason();
-        if (reason.startsWith(EndReason.LIFETIME_OVER.code())) {
-            return CloseCode.LIFETIME_OVER;
+        for (EndReason r : EndReason.values()) {
+            if (reason.equals(r.code()) || reason.startsWith(r.code() + ":")) {
+                return CloseCode.of(r.closeCode());
+            }
         }
-        if (reason.startsWith(EndReason.IDLE_LIMIT.code())) {
-            return CloseCode.IDLE_LIMIT;
-        }
-        if (row.status().equals(SessionStatus.FAILED.name())) {
-            return CloseCode.GUEST_UNREACHABLE;
-        }
-        return CloseCode.SESSION_NOT_FOUND;
+        return row.status().equals(SessionStatus.FAILED.name()) ? CloseCode.GUEST_UNREACHABLE : CloseCode.NORMAL;
     }
 
     private void closeViewers(String sessionId, EndReason reason) {
@@ -153,7 +159,7 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
         CloseCode code = CloseCode.of(reason.closeCode());
         for (VncTunnel tunnel : set) {
             if (tunnel.close(code, reason.code())) {
-                sessions.viewerDisconnected(sessionId, tunnel.closeReason());
+                sessions.viewerDisconnected(sessionId, tunnel.attached() ? tunnel.closeReason() : null);
             }
         }
     }
@@ -161,7 +167,7 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
     private void forget(VncTunnel tunnel) {
         Set<VncTunnel> set = viewers.get(tunnel.sessionId);
         if (set != null && set.remove(tunnel)) {
-            sessions.viewerDisconnected(tunnel.sessionId, tunnel.closeReason());
+            sessions.viewerDisconnected(tunnel.sessionId, tunnel.attached() ? tunnel.closeReason() : null);
         }
     }
 

@@ -28,6 +28,7 @@ final class VncTunnel {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Socket guest;
     private volatile String closeReason;
+    private volatile boolean attached;
 
     VncTunnel(String sessionId, Session browser) {
         this.sessionId = sessionId;
@@ -45,6 +46,7 @@ final class VncTunnel {
             throw e;
         }
         guest = socket;
+        attached = true;
         if (closed.get()) {
             closeQuietly(socket);
             return;
@@ -121,6 +123,11 @@ final class VncTunnel {
 
     String closeReason() {
         return closeReason;
+    }
+
+    /** Whether this viewer ever reached the guest (refusals before that are not a session's "last disconnect"). */
+    boolean attached() {
+        return attached;
     }
 
     private static void closeQuietly(Socket socket) {

@@ -12,7 +12,8 @@ public enum EndReason {
     CONTROLLER_RESTARTED("controller-restarted", 1001),
     START_FAILED("start-failed", 1014),
     CREDENTIALS_CAPTURED("credentials-captured", 1000),
-    NOT_READY("not-ready", 1014);
+    NOT_READY("not-ready", 1014),
+    GUEST_LOST("guest-lost", 1014);
 
     private final String code;
     private final int closeCode;

@@ -116,7 +116,7 @@ public final class SessionManager implements AutoCloseable {
     }
 
     private void start(LiveSession session) {
-        Optional<String> failure = pipeline.run(session, new StoreLedger(store.ledger(), session.id));
+        Optional<StartPipeline.Failure> failure = pipeline.run(session, new StoreLedger(store.ledger(), session.id));
         if (failure.isEmpty()) {
             if (store.sessions().find(session.id).map(r -> r.status().equals("STARTING")).orElse(false)) {
                 store.sessions().markReady(session.id, clock.instant());
@@ -128,7 +128,7 @@ public final class SessionManager implements AutoCloseable {
             return;
         }
         if (!session.ending.get()) {
-            end(session, EndReason.NOT_READY, failure.get(), SessionStatus.FAILED);
+            end(session, EndReason.NOT_READY, failure.get().summary(), SessionStatus.FAILED, failure.get().diagnosis());
         }
     }
 
@@ -176,13 +176,18 @@ public final class SessionManager implements AutoCloseable {
         }
     }
 
+    /**
+     * A viewer left. Its reason (null for one refused before it reached the guest) is kept while the session lives;
+     * attempts on an ended session change nothing.
+     */
     public void viewerDisconnected(String id, String reason) {
         LiveSession session = live.get(id);
-        if (session != null) {
-            session.viewers.decrementAndGet();
-            session.lastActivity = clock.instant();
+        if (session == null) {
+            return;
         }
-        if (store.sessions().find(id).isPresent()) {
+        session.viewers.decrementAndGet();
+        session.lastActivity = clock.instant();
+        if (reason != null) {
             store.sessions().setLastDisconnect(id, reason);
         }
     }
@@ -240,7 +245,13 @@ public final class SessionManager implements AutoCloseable {
             if (session.ending.get()) {
                 continue;
             }
-            if (!now.isBefore(session.expiresAt)) {
+            Optional<String> lost = session.ready.isDone() && session.guest != null ? session.guest.failure()
+                    : Optional.empty();
+            if (lost.isPresent()) {
+                // READY promises a reachable desktop; a guest that lost a process cannot keep that promise
+                String evidence = session.guest.logTail(40);
+                workers.submit(() -> end(session, EndReason.GUEST_LOST, lost.get(), SessionStatus.FAILED, evidence));
+            } else if (!now.isBefore(session.expiresAt)) {
                 workers.submit(() -> end(session, EndReason.LIFETIME_OVER, "SESSION_MAX_LIFETIME="
                         + config.maxLifetime() + " reached", SessionStatus.ENDED));
             } else if (session.viewers.get() == 0 && session.ready.isDone()
@@ -253,6 +264,11 @@ public final class SessionManager implements AutoCloseable {
 
     /** The one path by which a session ends: tell viewers, wait for the running step, remove everything, record. */
     void end(LiveSession session, EndReason reason, String detail, SessionStatus finalStatus) {
+        end(session, reason, detail, finalStatus, null);
+    }
+
+    /** @param evidence what was seen (log tails…), kept as the session's diagnosis */
+    void end(LiveSession session, EndReason reason, String detail, SessionStatus finalStatus, String evidence) {
         if (!session.ending.compareAndSet(false, true)) {
             return;
         }
@@ -277,8 +293,10 @@ public final class SessionManager implements AutoCloseable {
         }
         events.step(session.id, new StepRow("teardown", problems.isEmpty() ? "ok" : "failed",
                 clock.instant(), (System.nanoTime() - started) / 1_000_000, String.join("; ", problems)));
-        String diagnosis = session.guest == null || finalStatus != SessionStatus.FAILED ? null
-                : session.guest.logTail(40);
+        String diagnosis = evidence;
+        if (diagnosis == null && session.guest != null && finalStatus == SessionStatus.FAILED) {
+            diagnosis = session.guest.logTail(40);
+        }
         if (!problems.isEmpty()) {
             diagnosis = (diagnosis == null ? "" : diagnosis + "\n") + "teardown: " + String.join("; ", problems);
         }

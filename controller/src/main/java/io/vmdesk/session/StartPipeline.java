@@ -37,18 +37,27 @@ public final class StartPipeline {
         this.clock = clock;
     }
 
-    /** @return empty on success, else the failure ("step: cause") */
-    Optional<String> run(LiveSession session, Ledger ledger) {
+    /** Why a session did not become ready: one line for endedReason, the evidence (log tails) for its diagnosis. */
+    record Failure(String summary, String diagnosis) {
+    }
+
+    /** @return empty on success, else the failure ("step failed: cause") */
+    Optional<Failure> run(LiveSession session, Ledger ledger) {
         Instant deadline = clock.instant().plus(readyTimeout);
         try {
             step(session, "net.wire", () -> driver.wireNetwork(session.spec, ledger));
             step(session, "guest.prepare", () -> driver.prepare(session.spec, ledger));
-            step(session, "guest.start", () -> session.guest = driver.start(session.spec, ledger));
+            step(session, "guest.start", () -> session.guest = driver.start(session.spec, ledger,
+                    positive(Duration.between(clock.instant(), deadline))));
             waitReady(session, deadline);
             return Optional.empty();
         } catch (StepFailed e) {
-            return Optional.of(e.getMessage());
+            return Optional.of(new Failure(e.getMessage(), e.diagnosis));
         }
+    }
+
+    private static Duration positive(Duration d) {
+        return d.isNegative() || d.isZero() ? Duration.ofMillis(1) : d;
     }
 
     private interface Action {
@@ -56,8 +65,15 @@ public final class StartPipeline {
     }
 
     private static final class StepFailed extends Exception {
+        final String diagnosis;
+
         StepFailed(String message) {
+            this(message, null);
+        }
+
+        StepFailed(String message, String diagnosis) {
             super(message, null, false, false);
+            this.diagnosis = diagnosis;
         }
     }
 
@@ -74,10 +90,11 @@ public final class StartPipeline {
         } catch (StepFailed e) {
             throw e;
         } catch (Exception e) {
-            String cause = e instanceof GuestException ? e.getMessage() : e.toString();
+            String full = e instanceof GuestException ? e.getMessage() : e.toString();
+            String cause = full.lines().findFirst().orElse(full);
             record(session, name, "failed", started, t0, cause);
             log.warn("session={} step={} failed: {}", session.id, name, cause);
-            throw new StepFailed(name + " failed: " + cause);
+            throw new StepFailed(name + " failed: " + cause, full);
         } finally {
             session.stepLock.unlock();
         }
@@ -102,7 +119,8 @@ public final class StartPipeline {
         } catch (ReadinessException e) {
             String cause = e.getMessage() + " (SESSION_READY_TIMEOUT=" + readyTimeout + ")";
             record(session, "guest.ready", "failed", started, t0, cause);
-            throw new StepFailed("guest.ready failed: " + cause);
+            throw new StepFailed("guest.ready failed: " + cause,
+                    session.guest == null ? null : session.guest.logTail(40));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StepFailed("guest.ready: interrupted");

@@ -2,6 +2,7 @@ package io.vmdesk.config;
 
 import static io.vmdesk.config.ConfigTesting.load;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,9 +101,11 @@ class DefaultsTest {
     }
 
     @Test
-    void every_guest_driver_name_is_accepted_even_if_not_implemented_yet() throws Exception {
-        for (String driver : new String[] {"netns", "qemu", "firecracker"}) {
-            assertThat(load(Map.of("GUEST_DRIVER", driver)).guestDriver()).isEqualTo(driver);
+    void only_the_netns_driver_is_accepted_until_the_others_exist() throws Exception {
+        assertThat(load(Map.of("GUEST_DRIVER", "netns")).guestDriver()).isEqualTo("netns");
+        for (String driver : new String[] {"qemu", "firecracker"}) {
+            assertThatThrownBy(() -> load(Map.of("GUEST_DRIVER", driver))).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("only netns is available");
         }
     }
 

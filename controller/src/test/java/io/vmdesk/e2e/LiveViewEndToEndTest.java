@@ -57,7 +57,9 @@ class LiveViewEndToEndTest {
         assertThat(session.get("mac").asText()).isEqualTo("02:fc:c0:a8:64:02");
 
         Path png = Path.of("target", "test-artifacts", "live-view.png");
-        LiveViewBrowser.capture("chromium", created.get("novncURL").asText(), png);
+        LiveViewBrowser user = LiveViewBrowser.open("chromium", created.get("novncURL").asText());
+        Thread.sleep(3000);
+        user.screenshot(png);
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(shareOf(image, TEAL)).as("share of the start page's teal in %s", png).isGreaterThan(0.2);
 
@@ -71,6 +73,14 @@ class LiveViewEndToEndTest {
         JsonNode deleted = ControllerProcess.json(controller.delete("/api/auth/session/" + id));
         assertThat(deleted.get("status").asText()).isEqualTo("ENDED");
         assertThat(deleted.get("endedReason").asText()).startsWith("deleted");
+        // the user's page says why, not a bare "Disconnected"
+        try (user) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> !user.banner().isEmpty());
+            assertThat(user.banner()).isEqualTo("Session ended (ENDED): deleted");
+            user.screenshot(Path.of("target", "test-artifacts", "live-view-ended.png"));
+        }
+        assertThat(ControllerProcess.json(controller.get("/api/auth/session/" + id)).get("lastDisconnect").asText())
+                .isEqualTo("1000 session-ended: deleted");
         assertThat(controller.delete("/api/auth/session/" + id).statusCode()).as("DELETE is idempotent").isEqualTo(200);
 
         assertThat(controller.links("vmd")).isEmpty();

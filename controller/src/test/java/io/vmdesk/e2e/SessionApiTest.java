@@ -3,6 +3,7 @@ package io.vmdesk.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmdesk.host.HostCommands;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -78,6 +79,10 @@ class SessionApiTest {
                 "session-not-found");
         assertJsonError(controller.get("/api/auth/sessions?status=SLEEPING"), 400, "invalid-status");
         assertJsonError(controller.get("/api/no-such-thing"), 404, "not-found");
+        HttpResponse<String> form = controller.http.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+                + "/api/auth/session")).header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"provider\":\"codex\",\"userId\":\"u\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertJsonError(form, 415, "unsupported-media-type");
 
         assertThat(controller.get("/api/health").statusCode()).isEqualTo(200);
         assertThat(controller.isAlive()).isTrue();
@@ -131,6 +136,19 @@ class SessionApiTest {
         }
         assertThat(addresses).hasSize(3);
         assertThat(macs).hasSize(3);
+
+        // guests reach neither each other nor the platform API; their agent channel stays open to them
+        String first = created.get(0).get("sessionId").asText();
+        String guestNs = controller.guestNamespaces().stream()
+                .filter(ns -> ns.endsWith(first.replace("-", "").substring(0, 12))).findFirst().orElseThrow();
+        HostCommands inGuest = new HostCommands(guestNs);
+        String other = ControllerProcess.json(controller.get("/api/auth/session/" + created.get(1).get("sessionId")
+                .asText())).get("browserIP").asText();
+        assertThat(inGuest.run(Duration.ofSeconds(10), "timeout", "3", "bash", "-c",
+                "exec 3<>/dev/tcp/" + other + "/5900 && head -c 12 <&3").stdout()).doesNotContain("RFB");
+        assertThat(inGuest.run(Duration.ofSeconds(10), "timeout", "5", "bash", "-c",
+                "exec 3<>/dev/tcp/192.168.100.1/4000; printf 'GET /api/auth/sessions HTTP/1.0\\r\\n\\r\\n' >&3;"
+                        + " head -c 12 <&3").stdout()).startsWith("HTTP/1.1 403");
 
         // a viewer watching a session that is deleted gets a close frame with the reason
         String id = created.get(0).get("sessionId").asText();

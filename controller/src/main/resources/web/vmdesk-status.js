@@ -1,0 +1,49 @@
+// vmdesk: shows where the session stands above noVNC. noVNC only names a close code while connecting, so once a
+// session ends the page would just say "Disconnected"; this banner says why, from GET /api/auth/session/{id}.
+(function () {
+  var match = location.pathname.match(/\/api\/auth\/session\/([0-9a-f-]{36})\/novnc\//);
+  if (!match) {
+    return;
+  }
+  var url = '/api/auth/session/' + match[1];
+  var banner = document.createElement('div');
+  banner.id = 'vmdesk_status';
+  banner.setAttribute('role', 'status');
+  banner.style.cssText = 'position:fixed;left:0;right:0;top:0;z-index:100000;padding:10px 16px;'
+      + 'font:15px sans-serif;color:#fff;text-align:center;display:none';
+  document.body.appendChild(banner);
+
+  function show(text, colour) {
+    banner.textContent = text;
+    banner.style.background = colour;
+    banner.style.display = 'block';
+  }
+
+  function poll() {
+    fetch(url, {cache: 'no-store', credentials: 'same-origin'}).then(function (response) {
+      if (response.status === 404) {
+        show('This session does not exist (any more).', '#8b1a1a');
+        return null;
+      }
+      return response.json();
+    }).then(function (session) {
+      if (!session) {
+        return;
+      }
+      if (session.status === 'STARTING') {
+        show('The desktop is starting…', '#555555');
+      } else if (session.status === 'READY') {
+        banner.style.display = 'none';
+      } else if (session.status !== 'ENDING') {
+        show('Session ended (' + session.status + ')' + (session.endedReason ? ': ' + session.endedReason : ''),
+            session.status === 'FAILED' ? '#8b1a1a' : '#1d4f91');
+        return;
+      }
+      setTimeout(poll, 2000);
+    }).catch(function () {
+      show('The controller cannot be reached; retrying…', '#8b1a1a');
+      setTimeout(poll, 5000);
+    });
+  }
+  poll();
+})();
