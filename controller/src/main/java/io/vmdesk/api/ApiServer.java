@@ -88,6 +88,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.sse("/api/auth/session/{id}/events", events::handle);
             cfg.routes.get("/api/auth/session/{id}/credentials", credentials::forSession);
             cfg.routes.get("/api/users/{userId}/credentials/{provider}", credentials::latest);
+            cfg.routes.post("/api/admin/vault/rotate", credentials::rotate);
             cfg.routes.get("/api/agent/sessions/{id}/recipe", agent::recipe);
             cfg.routes.post("/api/agent/sessions/{id}/events", agent::event);
             cfg.routes.post("/api/agent/sessions/{id}/credentials", agent::credentials);

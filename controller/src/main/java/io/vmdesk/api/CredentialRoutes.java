@@ -71,6 +71,29 @@ final class CredentialRoutes {
         send(ctx, caller, vault.latest(userId, provider), "user " + userId + " provider " + provider, null);
     }
 
+    /**
+     * {@code POST /api/admin/vault/rotate} (admin key): re-reads the master key file and re-wraps every data key under
+     * its first key, while the controller keeps serving. Then the old key's line can be removed from the file.
+     */
+    void rotate(Context ctx) {
+        ApiKeyRow caller = require(ctx, Scope.ADMIN);
+        try {
+            vault.keys().reload();
+        } catch (io.vmdesk.config.ConfigException e) {
+            throw new ApiException(409, "bad-key-file", "the master key file cannot be used, nothing was rotated: "
+                    + e.getMessage());
+        }
+        int rewrapped;
+        try {
+            rewrapped = vault.rotate();
+        } catch (io.vmdesk.vault.VaultException e) {
+            throw new ApiException(409, "rotation-incomplete", e.getMessage() + " — keep the old key in the file");
+        }
+        store.audit().append(new AuditRow(clock.instant(), caller.id(), "vault.rotate", null, null, null,
+                rewrapped + " record(s) re-wrapped under key " + vault.keys().currentKeyId()));
+        Json.send(ctx, 200, Map.of("rewrapped", rewrapped, "currentKeyId", vault.keys().currentKeyId()));
+    }
+
     private void send(Context ctx, ApiKeyRow caller, Optional<Credential> found, String what, String sessionId)
             throws IOException {
         if (found.isEmpty()) {

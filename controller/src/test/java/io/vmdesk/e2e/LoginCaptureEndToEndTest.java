@@ -254,10 +254,47 @@ class LoginCaptureEndToEndTest {
         assertThat(credentials("/api/users/bob/credentials/stuck", readKey).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void theMasterKeyRotatesWhileTheControllerServes() throws Exception {
+        String id = controller.createSession("stuck", "dave").get("sessionId").asText();
+        assertThat(controller.awaitSettled(id, Duration.ofSeconds(120)).get("status").asText()).isEqualTo("READY");
+        awaitStep(id, "agent.login-started", Duration.ofSeconds(60));
+        assertThat(agent("POST", id, "credentials", agentToken(id), "{\"files\":[{\"path\":"
+                + "\"~/.stuck/credentials.json\",\"content\":\"dave-secret\"}]}").statusCode()).isEqualTo(201);
+        String before = ControllerProcess.json(credentials("/api/users/dave/credentials/stuck", readKey))
+                .get("files").toString();
+        String admin;
+        try (Store store = Store.open("jdbc:sqlite:" + controller.dataDir.resolve("vmdesk.db"))) {
+            admin = new ApiKeys(store, Clock.systemUTC()).create("operator", Set.of(Scope.ADMIN));
+        }
+        Path keyFile = controller.dataDir.resolve("vault.key");
+        String oldKey = Files.readString(keyFile).strip();
+        byte[] fresh = new byte[32];
+        new java.security.SecureRandom().nextBytes(fresh);
+        String newKey = Base64.getEncoder().encodeToString(fresh);
+        Files.writeString(keyFile, newKey + "\n" + oldKey + "\n");
+
+        assertThat(credentials("/api/admin/vault/rotate", readKey, "POST").statusCode()).as("needs admin")
+                .isEqualTo(403);
+        HttpResponse<String> rotated = credentials("/api/admin/vault/rotate", admin, "POST");
+        assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(200);
+        assertThat(ControllerProcess.json(rotated).get("rewrapped").asInt()).isPositive();
+        Files.writeString(keyFile, newKey + "\n");
+        assertThat(ControllerProcess.json(credentials("/api/admin/vault/rotate", admin, "POST")).get("rewrapped")
+                .asInt()).isZero();
+        assertThat(ControllerProcess.json(credentials("/api/users/dave/credentials/stuck", readKey)).get("files")
+                .toString()).isEqualTo(before);
+    }
+
     // ---- helpers
 
     private static HttpResponse<String> credentials(String path, String key) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(controller.baseUrl() + path));
+        return credentials(path, key, "GET");
+    }
+
+    private static HttpResponse<String> credentials(String path, String key, String method) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(controller.baseUrl() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }
