@@ -69,6 +69,7 @@ public final class Controller implements AutoCloseable {
         }
         String jdbcUrl = config.databaseUrl() != null ? config.databaseUrl() : "jdbc:sqlite:" + config.sqliteFile();
         Store store = Store.open(jdbcUrl);
+        protectDataDir(config);
         try {
             HostCommands host = new HostCommands();
             HostNetwork network = new HostNetwork(host, config.bridgeDevice(), config.bridgeIp(),
@@ -103,6 +104,26 @@ public final class Controller implements AutoCloseable {
         } catch (RuntimeException e) {
             store.close();
             throw e;
+        }
+    }
+
+    /**
+     * Guests run as unprivileged users and need to traverse DATA_DIR to their own directory, nothing more: DATA_DIR
+     * is 0711 and the SQLite files (sessions, encrypted credentials, API key digests) are the controller's alone.
+     */
+    private static void protectDataDir(Config config) {
+        try {
+            Files.setPosixFilePermissions(config.dataDir(), java.nio.file.attribute.PosixFilePermissions.fromString(
+                    "rwx--x--x"));
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                java.nio.file.Path file = java.nio.file.Path.of(config.sqliteFile() + suffix);
+                if (Files.exists(file)) {
+                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(
+                            "rw-------"));
+                }
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("cannot restrict the permissions of DATA_DIR {}: {}", config.dataDir(), e.getMessage());
         }
     }
 

@@ -183,15 +183,53 @@ public final class NetnsGuestDriver implements GuestDriver {
                         spec.sessionId(), dir);
                 deleteTree(dir);
             }
+            requireTraversable(dir.getParent());
             ledger.record("directory", dir.toString(), "guest directory of session " + spec.sessionId());
             Files.createDirectories(dir.resolve("logs"));
             Files.createDirectories(dir.resolve("chromium"));
             Files.createDirectories(dir.resolve("home"));
             Files.writeString(dir.resolve("start.html"), startPage(spec.sessionId()), StandardCharsets.UTF_8);
             writeBrowserWrapper(dir, spec.chromiumBin());
+            giveToGuest(dir, guestUid(spec));
         } catch (IOException | RuntimeException e) {
             throw new GuestException("prepare", "could not create the guest directory " + dir + ": " + e, e);
         }
+    }
+
+    /**
+     * The unprivileged user id a guest's processes run as: one per live session of this controller (from its address,
+     * unique in the pool) and apart from other controllers' (from the namespace prefix, which carries the instance
+     * tag). No account is needed: the processes get HOME and everything else from their environment.
+     */
+    static int guestUid(GuestSpec spec) {
+        String prefix = spec.namespace().substring(0, Math.max(0, spec.namespace().lastIndexOf('-')));
+        return 1_000_000 + Math.floorMod(prefix.hashCode(), 1000) * 65_536 + (spec.address().bits() & 0xffff);
+    }
+
+    /** The guest's user must be able to walk down to its directory; say which directory stops it, and the fix. */
+    private static void requireTraversable(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IOException(p + " is not searchable by the guests' unprivileged users (mode "
+                        + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))
+                        + "); fix: chmod o+x " + p + " (or put DATA_DIR elsewhere)");
+            }
+        }
+    }
+
+    /**
+     * The guest's directory belongs to its user, and to nobody else (0700): sessions cannot read each other. Its
+     * logs/ stay root's: the controller reads them, and a guest must not swap them for links to files of the host.
+     */
+    private static void giveToGuest(Path dir, int uid) throws IOException {
+        Path logs = dir.resolve("logs");
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.filter(p -> !p.startsWith(logs)).toList()) {
+                Files.setAttribute(p, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
 
     /** {@code bin/open-browser URL}: what the agent and provider CLIs run (as $BROWSER) to open a page. */
@@ -324,7 +362,11 @@ public final class NetnsGuestDriver implements GuestDriver {
         long entryId = ledger.record("process", name, "not started yet (namespace " + spec.namespace() + ")");
         // setsid: a guest process leads its own session, so a terminal's Ctrl-C reaches only the controller, which
         // then stops the guest in order (instead of every guest process dying at once and being misreported).
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", spec.namespace(), "setsid"));
+        // setpriv: it runs as the session's own unprivileged user, without capabilities, unable to gain any.
+        String uid = String.valueOf(guestUid(spec));
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", spec.namespace(), "setsid", "setpriv",
+                "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                "--no-new-privs"));
         full.addAll(argv);
         ProcessBuilder builder = new ProcessBuilder(cmd.wrap(full))
                 .directory(dir.toFile())
@@ -474,7 +516,7 @@ public final class NetnsGuestDriver implements GuestDriver {
      */
     public static List<String> missingPrograms(String chromiumBin) {
         List<String> missing = new ArrayList<>();
-        String[][] programs = {{"Xvfb", "xvfb"}, {"openbox", "openbox"}, {"x11vnc", "x11vnc"}, {"setsid", "util-linux"},
+        String[][] programs = {{"Xvfb", "xvfb"}, {"openbox", "openbox"}, {"x11vnc", "x11vnc"}, {"setsid", "util-linux"}, {"setpriv", "util-linux"},
                 {chromiumBin, "chromium"}};
         for (String[] p : programs) {
             try {
@@ -575,6 +617,11 @@ public final class NetnsGuestDriver implements GuestDriver {
         }
         Path socket = Files.readSymbolicLink(link);
         Path singletonDir = socket.getParent();
+        if (singletonDir != null && Files.isDirectory(singletonDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.getAttribute(singletonDir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        .equals(Files.getAttribute(guestDir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+            return; // the guest's link points at somebody else's directory: not ours to delete
+        }
         if (!socket.isAbsolute() || singletonDir == null || singletonDir.getFileName() == null
                 || !singletonDir.getFileName().toString().matches("org\\.chromium\\.Chromium\\.[A-Za-z0-9]{6}")
                 || !Files.isDirectory(singletonDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

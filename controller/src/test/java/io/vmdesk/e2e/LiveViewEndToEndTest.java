@@ -8,6 +8,7 @@ import io.vmdesk.store.Store;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,16 @@ class LiveViewEndToEndTest {
         assertThat(controller.guestProcesses()).isNotEmpty();
         List<Long> guestPids = controller.guestPids();
         assertThat(guestPids).as("Xvfb, openbox, x11vnc, chromium…").hasSizeGreaterThanOrEqualTo(4);
+        // the desktop runs as the session's own unprivileged user, which alone may read its directory
+        Path guestDir = controller.dataDir.resolve("sessions").resolve(id);
+        int owner = (Integer) Files.getAttribute(guestDir, "unix:uid");
+        assertThat(owner).isGreaterThanOrEqualTo(1_000_000);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(guestDir))).isEqualTo("rwx------");
+        for (long pid : guestPids) {
+            String status = Files.readString(Path.of("/proc", String.valueOf(pid), "status"));
+            assertThat(status).as("process %d", pid).containsPattern("(?m)^Uid:\\s+" + owner + "\\s+" + owner)
+                    .containsPattern("(?m)^CapEff:\\s+0+$");
+        }
 
         JsonNode deleted = ControllerProcess.json(controller.delete("/api/auth/session/" + id));
         assertThat(deleted.get("status").asText()).isEqualTo("ENDED");

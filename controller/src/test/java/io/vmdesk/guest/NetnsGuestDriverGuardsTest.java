@@ -99,6 +99,12 @@ class NetnsGuestDriverGuardsTest {
 
         GuestSpec good = new GuestSpec(id, bad.address(), net, bad.gateway(), bad.mac(), bad.hostInterface(),
                 bad.namespace(), temp.resolve("sessions").resolve(id), "br0", "chromium");
+        // guests run unprivileged: a directory they cannot walk down to is named, with the fix
+        assertThatThrownBy(() -> driver.prepare(good, ledger)).isInstanceOf(GuestException.class)
+                .hasMessageContaining("not searchable").hasMessageContaining("chmod o+x " + temp);
+        assertThat(ledger.entries()).isEmpty();
+        java.nio.file.Files.setPosixFilePermissions(temp,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         driver.prepare(good, ledger);
         assertThat(ledger.entries()).extracting(MemoryLedger.Entry::kind).containsExactly("directory");
         assertThat(good.guestDir().resolve("logs")).isDirectory();

@@ -51,7 +51,10 @@ class NetnsGuestDriverTest {
     private final List<MemoryLedger> ledgers = new ArrayList<>();
 
     @BeforeEach
-    void setUp() {
+    void setUp() throws java.io.IOException {
+        // guests run as unprivileged users, who must be able to traverse to their directory (as DATA_DIR is 0711)
+        java.nio.file.Files.setPosixFilePermissions(temp,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         test = TestNamespace.create();
         System.out.println("test namespace " + test.name() + ", guest namespaces " + test.guestPrefix() + "*");
         cmd = test.commands();
