@@ -5,7 +5,7 @@
   if (!match) {
     return;
   }
-  var url = '/api/auth/session/' + match[1];
+  var url = '/api/auth/session/' + match[1] + '/novnc/status';
   var banner = document.createElement('div');
   banner.id = 'vmdesk_status';
   banner.setAttribute('role', 'status');
@@ -33,7 +33,11 @@
       if (session.status === 'STARTING') {
         show('The desktop is starting…', '#555555');
       } else if (session.status === 'READY') {
-        banner.style.display = 'none';
+        if (session.loginProblem) {
+          show('Login problem: ' + session.loginProblem, '#8a5a00');
+        } else {
+          banner.style.display = 'none';
+        }
       } else if (session.status !== 'ENDING') {
         show('Session ended (' + session.status + ')' + (session.endedReason ? ': ' + session.endedReason : ''),
             session.status === 'FAILED' ? '#8b1a1a' : '#1d4f91');

@@ -48,6 +48,26 @@ final class Harvester {
 
     private Harvester() {}
 
+    /**
+     * The file must really lie in HOME (no directory on the way is a link out of it) and be its only name (not a hard
+     * link to a file elsewhere): the agent hands it over and then destroys it.
+     */
+    static void requireOwnFile(Path home, Path file) throws HarvestProblem {
+        try {
+            Path realHome = home.toRealPath();
+            Path realParent = file.getParent().toRealPath();
+            if (!realParent.startsWith(realHome)) {
+                throw new HarvestProblem("lies outside HOME (a directory on its way links to " + realParent + ")");
+            }
+            Object links = Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+            if (links instanceof Integer n && n != 1) {
+                throw new HarvestProblem("has " + n + " hard links (it must be the file's only name)");
+            }
+        } catch (IOException e) {
+            throw new HarvestProblem("cannot be checked (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
     static Outcome collect(Path home, List<Recipe.Harvest> harvest) {
         List<HarvestedFile> out = new ArrayList<>();
         for (Recipe.Harvest h : harvest) {
@@ -55,7 +75,7 @@ final class Harvester {
             String problem;
             String content = null;
             try {
-                content = read(file);
+                content = read(home, file);
                 problem = content == null ? h.path() + " does not exist yet" : validate(h, content);
             } catch (HarvestProblem e) {
                 problem = h.path() + " " + e.getMessage();
@@ -69,7 +89,7 @@ final class Harvester {
     }
 
     /** @return the file's text, or null if it does not exist */
-    private static String read(Path file) throws HarvestProblem {
+    private static String read(Path home, Path file) throws HarvestProblem {
         if (Files.isSymbolicLink(file)) {
             throw new HarvestProblem("is a symbolic link");
         }
@@ -79,6 +99,7 @@ final class Harvester {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new HarvestProblem("is not a regular file");
         }
+        requireOwnFile(home, file);
         byte[] bytes;
         try {
             if (Files.size(file) > MAX_FILE_BYTES) {

@@ -59,7 +59,9 @@ final class SecureFiles {
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
-        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        Object links = Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        // a file with other names (hard links) is not only ours: remove our name, never overwrite its content
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Integer.valueOf(1).equals(links)) {
             try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))) {
                 long size = ch.size();
                 ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);

@@ -42,16 +42,45 @@ class SecureFilesTest {
         Path file = home.resolve("creds.json");
         byte[] secret = "{\"refresh_token\":\"very-secret\"}".repeat(5000).getBytes(StandardCharsets.UTF_8);
         Files.write(file, secret);
-        Path otherName = home.resolve("hard-link");
-        Files.createLink(otherName, file); // sees the same inode after the name is gone
+        // an open descriptor still sees the inode after the name is gone
+        try (java.nio.channels.FileChannel open = java.nio.channels.FileChannel.open(file)) {
+            assertThat(SecureFiles.wipe(file)).isTrue();
+
+            assertThat(file).doesNotExist();
+            java.nio.ByteBuffer after = java.nio.ByteBuffer.allocate(secret.length);
+            while (after.hasRemaining() && open.read(after, after.position()) > 0) {
+                // read it all
+            }
+            assertThat(after.array()).containsOnly((byte) 0);
+        }
+        assertThat(SecureFiles.wipe(file)).isFalse();
+    }
+
+    @Test
+    void wipeNeverOverwritesAFileThatHasAnotherName() throws Exception {
+        Path elsewhere = Files.createTempFile("vmdesk-host-file-", ".json");
+        Files.writeString(elsewhere, "host data");
+        Path file = home.resolve("creds.json");
+        Files.createLink(file, elsewhere); // a hard link planted in HOME
+        assertThat(Harvester.collect(home, List.of(new Recipe.Harvest("~/creds.json", List.of()))).problem())
+                .contains("hard links");
 
         assertThat(SecureFiles.wipe(file)).isTrue();
 
         assertThat(file).doesNotExist();
-        byte[] after = Files.readAllBytes(otherName);
-        assertThat(after).hasSize(secret.length);
-        assertThat(after).containsOnly((byte) 0);
-        assertThat(SecureFiles.wipe(file)).isFalse();
+        assertThat(Files.readString(elsewhere)).isEqualTo("host data");
+        Files.delete(elsewhere);
+    }
+
+    @Test
+    void harvesterRefusesAFileReachedThroughALinkedDirectory() throws Exception {
+        Path outside = Files.createTempDirectory("vmdesk-outside-");
+        Files.writeString(outside.resolve("c.json"), "{}");
+        Files.createSymbolicLink(home.resolve(".sd"), outside);
+        assertThat(Harvester.collect(home, List.of(new Recipe.Harvest("~/.sd/c.json", List.of()))).problem())
+                .contains("outside HOME");
+        Files.delete(outside.resolve("c.json"));
+        Files.delete(outside);
     }
 
     @Test

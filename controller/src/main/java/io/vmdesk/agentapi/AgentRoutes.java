@@ -9,6 +9,7 @@ import io.vmdesk.api.ApiException;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.provider.Recipe;
 import io.vmdesk.session.SessionManager;
+import io.vmdesk.session.SessionManager.Limits;
 import io.vmdesk.session.SessionStatus;
 import io.vmdesk.store.SessionRow;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +80,10 @@ public final class AgentRoutes {
         if (text.length() > 500) {
             text = text.substring(0, 500) + "…";
         }
-        sessions.agentEvent(row.id(), type, text);
+        if (!sessions.agentEvent(row.id(), type, text)) {
+            throw new ApiException(429, "too-many-events", "at most " + Limits.AGENT_EVENTS
+                    + " agent events per session");
+        }
         ctx.status(204);
     }
 
@@ -104,6 +108,10 @@ public final class AgentRoutes {
                 throw new ApiException(400, "invalid-credentials", "'" + path + "' is not a harvest path of "
                         + row.provider() + " (expected each of " + expected + " once)");
             }
+            String problem = recipe.checkHarvest(path, content.asText());
+            if (problem != null) {
+                throw new ApiException(400, "invalid-credentials", problem);
+            }
             accepted.add(Map.of("path", path, "content", content.asText()));
         }
         if (!seen.containsAll(expected)) {
@@ -111,7 +119,13 @@ public final class AgentRoutes {
         }
         ObjectNode payload = JSON.createObjectNode();
         payload.set("files", JSON.valueToTree(accepted));
-        int version = sessions.captureCredentials(row.id(), payload.toString().getBytes(StandardCharsets.UTF_8));
+        int version;
+        try {
+            version = sessions.captureCredentials(row.id(), payload.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalStateException ended) {
+            tokens.revoke(row.id());
+            throw new ApiException(403, "invalid-token", "the session has ended");
+        }
         tokens.revoke(row.id());
         ctx.status(201).contentType("application/json")
                 .result("{\"stored\":true,\"version\":" + version + "}");

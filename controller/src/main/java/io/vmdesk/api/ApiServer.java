@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.vmdesk.agentapi.AgentRoutes;
 import io.vmdesk.auth.ApiKeys;
+import io.vmdesk.auth.Scope;
 import io.vmdesk.config.Config;
 import io.vmdesk.store.Store;
 import io.vmdesk.vault.Vault;
@@ -36,7 +37,7 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(Config config, SessionManager sessions, ProviderCatalog providers, AgentRoutes agent,
             Vault vault, ApiKeys apiKeys, Store store, Supplier<Map<String, Object>> health) {
         this.config = config;
-        SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl());
+        SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl(), store);
         EventStream events = new EventStream(sessions);
         CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
         NoVncRoutes novnc = new NoVncRoutes(routes);
@@ -61,6 +62,18 @@ public final class ApiServer implements AutoCloseable {
                     throw new ApiException(403, "forbidden", "guests may only use /api/agent/…");
                 }
             });
+            // The platform's API needs its key; the live view (page, assets, WebSocket, banner status) does not:
+            // its URL carries the session id, which only the platform hands out.
+            cfg.routes.before("/api/auth/sessions", ctx -> KeyGuard.require(apiKeys, ctx, Scope.SESSIONS_READ));
+            cfg.routes.before("/api/auth/session", ctx -> {
+                if (ctx.method().name().equals("POST")) {
+                    KeyGuard.require(apiKeys, ctx, Scope.SESSIONS_CREATE);
+                }
+            });
+            cfg.routes.before("/api/auth/session/{id}", ctx -> KeyGuard.require(apiKeys, ctx,
+                    ctx.method().name().equals("DELETE") ? Scope.SESSIONS_DELETE : Scope.SESSIONS_READ));
+            cfg.routes.before("/api/auth/session/{id}/events", ctx -> KeyGuard.require(apiKeys, ctx,
+                    Scope.SESSIONS_READ));
             cfg.routes.before("/api/auth/session", ctx -> {
                 // A JSON body, not a form: a cross-site page cannot create sessions with a "simple" request.
                 String type = ctx.contentType();
@@ -74,10 +87,12 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/api/auth/session/{id}", routes::get);
             cfg.routes.delete("/api/auth/session/{id}", routes::delete);
             cfg.routes.get("/api/auth/session/{id}/novnc", novnc::page);
+            cfg.routes.get("/api/auth/session/{id}/novnc/status", routes::viewStatus);
             cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);
             cfg.routes.ws("/api/auth/session/{id}/novnc/websockify", proxy);
             cfg.routes.before("/api/auth/session/{id}/events", ctx -> {
                 // Javalin answers an empty 200 to a client that does not ask for an event stream; say why instead.
+                routes.existing(ctx.pathParam("id"));
                 String accept = ctx.header("Accept");
                 if (accept == null || !accept.contains("text/event-stream")) {
                     throw new ApiException(406, "not-acceptable", "this is a server-sent events stream: send "

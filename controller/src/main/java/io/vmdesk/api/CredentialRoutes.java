@@ -38,20 +38,8 @@ final class CredentialRoutes {
         this.clock = clock;
     }
 
-    /** The caller's key, if it may read credentials; 401 without a key, 403 with one that may not. */
-    ApiKeyRow require(Context ctx, Scope scope) {
-        String header = ctx.header("Authorization");
-        String key = header != null && header.startsWith("Bearer ") ? header.substring(7) : ctx.header("X-API-Key");
-        if (key == null || key.isBlank()) {
-            throw new ApiException(401, "missing-api-key", "send a platform API key as Authorization: Bearer vmd_…"
-                    + " (create one with `./vmdesk apikey create --name NAME --scope " + scope.label() + "`)");
-        }
-        ApiKeyRow row = keys.authenticate(key).orElseThrow(() -> new ApiException(401, "invalid-api-key",
-                "the API key is unknown or revoked"));
-        if (!ApiKeys.allows(row, scope)) {
-            throw new ApiException(403, "forbidden", "API key " + row.id() + " lacks the scope " + scope.label());
-        }
-        return row;
+    private ApiKeyRow require(Context ctx, Scope scope) {
+        return KeyGuard.require(keys, ctx, scope);
     }
 
     void forSession(Context ctx) throws IOException {
@@ -78,16 +66,20 @@ final class CredentialRoutes {
     void rotate(Context ctx) {
         ApiKeyRow caller = require(ctx, Scope.ADMIN);
         try {
-            vault.keys().reload();
-        } catch (io.vmdesk.config.ConfigException e) {
-            throw new ApiException(409, "bad-key-file", "the master key file cannot be used, nothing was rotated: "
-                    + e.getMessage());
+            // never load a key set that cannot open what is stored: reads would fail until a later rotation
+            vault.keys().reload(vault.recordsByKeyId().keySet());
+        } catch (io.vmdesk.config.ConfigException | IllegalStateException e) {
+            store.audit().append(new AuditRow(clock.instant(), caller.id(), "vault.rotate.refused", null, null, null,
+                    e.getMessage()));
+            throw new ApiException(409, "bad-key-file", "nothing was changed: " + e.getMessage());
         }
         int rewrapped;
         try {
             rewrapped = vault.rotate();
         } catch (io.vmdesk.vault.VaultException e) {
-            throw new ApiException(409, "rotation-incomplete", e.getMessage() + " — keep the old key in the file");
+            store.audit().append(new AuditRow(clock.instant(), caller.id(), "vault.rotate.incomplete", null, null,
+                    null, e.getMessage()));
+            throw new ApiException(409, "rotation-incomplete", e.getMessage());
         }
         store.audit().append(new AuditRow(clock.instant(), caller.id(), "vault.rotate", null, null, null,
                 rewrapped + " record(s) re-wrapped under key " + vault.keys().currentKeyId()));

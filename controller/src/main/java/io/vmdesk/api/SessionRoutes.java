@@ -7,7 +7,10 @@ import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.provider.Recipe;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.session.SessionStatus;
+import io.vmdesk.store.AuditRow;
 import io.vmdesk.store.SessionRow;
+import io.vmdesk.store.Store;
+import java.time.Instant;
 import io.vmdesk.store.StepRow;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +25,11 @@ final class SessionRoutes {
     private final SessionManager sessions;
     private final ProviderCatalog providers;
     private final String publicUrl;
+    private final Store store;
 
-    SessionRoutes(SessionManager sessions, ProviderCatalog providers, String publicUrl) {
+    SessionRoutes(SessionManager sessions, ProviderCatalog providers, String publicUrl, Store store) {
         this.sessions = sessions;
+        this.store = store;
         this.providers = providers;
         this.publicUrl = publicUrl;
     }
@@ -40,6 +45,7 @@ final class SessionRoutes {
             String retry = String.valueOf(Math.max(1, e.retryAfter().toSeconds()));
             throw new ApiException(429, "too-many-sessions", e.getMessage(), Map.of("Retry-After", retry));
         }
+        audit(ctx, "session.create", row);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("success", true);
         out.put("sessionId", row.id());
@@ -55,6 +61,21 @@ final class SessionRoutes {
     void get(Context ctx) {
         SessionRow row = existing(ctx.pathParam("id"));
         Json.send(ctx, 200, describe(row, sessions.steps(row.id())));
+    }
+
+    /**
+     * {@code GET …/novnc/status}, for the live-view page's banner (no API key: the page has none): where the session
+     * stands, why it ended, and the agent's last error, if any.
+     */
+    void viewStatus(Context ctx) {
+        SessionRow row = existing(ctx.pathParam("id"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", row.status());
+        out.put("endedReason", row.endedReason());
+        out.put("loginProblem", sessions.steps(row.id()).stream().filter(s -> s.name().equals("agent.error"))
+                .reduce((a, b) -> b).map(StepRow::detail).orElse(null));
+        ctx.header("Cache-Control", "no-store");
+        Json.send(ctx, 200, out);
     }
 
     void list(Context ctx) {
@@ -76,6 +97,7 @@ final class SessionRoutes {
     void delete(Context ctx) {
         String id = sessionId(ctx.pathParam("id"));
         SessionRow row = sessions.delete(id).orElseThrow(() -> notFound(id));
+        audit(ctx, "session.delete", row);
         Json.send(ctx, 200, describe(row, sessions.steps(id)));
     }
 
@@ -160,6 +182,12 @@ final class SessionRoutes {
                     "userId must be 1-128 characters of letters, digits and ._@:+-");
         }
         return node.asText();
+    }
+
+    private void audit(Context ctx, String action, SessionRow row) {
+        Object key = ctx.attribute("vmdesk.apiKey");
+        store.audit().append(new AuditRow(Instant.now(), key == null ? "anonymous" : key.toString(), action, row.id(),
+                row.userId(), row.provider(), row.status()));
     }
 
     private static String blankToNull(String s) {

@@ -178,6 +178,11 @@ public final class Controller implements AutoCloseable {
         return -1;
     }
 
+    /** Creates a platform API key (the demo makes one for itself). */
+    public String createApiKey(String name, java.util.Set<io.vmdesk.auth.Scope> scopes) {
+        return new ApiKeys(store, Clock.systemUTC()).create(name, scopes);
+    }
+
     public SessionManager sessions() {
         return sessions;
     }

@@ -53,6 +53,7 @@ final class ApiKeyCommand {
             }
             try (Store store = open(envFile)) {
                 System.out.println(new ApiKeys(store, Clock.systemUTC()).create(name, parsed));
+                System.err.println("(stored hashed in " + store + "; the controller using that store accepts it)");
                 return 0;
             } catch (ConfigLoading.ExitException e) {
                 return e.status;

@@ -17,6 +17,13 @@ final class ConfigCommand implements Callable<Integer> {
         try {
             Config config = ConfigLoading.loadOrExplain(System.getenv(), envFile);
             config.describe().forEach(System.out::println);
+            try {
+                var providers = io.vmdesk.provider.ProviderCatalog.load(config.providersFile());
+                System.out.println("providers: " + String.join(", ", providers.names()));
+            } catch (IllegalArgumentException e) {
+                System.err.println("vmdesk: refusing to start: " + e.getMessage());
+                return ConfigLoading.EXIT_CONFIG;
+            }
             return 0;
         } catch (ConfigLoading.ExitException e) {
             return e.status;

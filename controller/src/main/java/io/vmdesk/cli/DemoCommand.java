@@ -181,7 +181,8 @@ final class DemoCommand implements Callable<Integer> {
             controller.close();
             stopped.countDown();
         }, "shutdown"));
-        DemoSession demo = new DemoSession("http://127.0.0.1:" + controller.port(), config.publicUrl());
+        String key = controller.createApiKey("demo", java.util.Set.of(io.vmdesk.auth.Scope.ADMIN));
+        DemoSession demo = new DemoSession("http://127.0.0.1:" + controller.port(), config.publicUrl(), key);
         String url = demo.createAndAwaitReady(provider, config.readyTimeout().plusSeconds(10));
         if (url == null) {
             System.exit(1);
@@ -194,7 +195,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println();
         System.out.println("  Live view: " + url);
-        System.out.println("  Session:   curl -s " + demo.sessionUrl());
+        System.out.println("  Session:   curl -s -H 'Authorization: Bearer " + key + "' " + demo.sessionUrl());
         System.out.println("  Press Ctrl-C to end the session and the demo (everything it created is removed).");
         System.out.println();
         stopped.await();

@@ -19,15 +19,18 @@ final class DemoSession {
     private final String publicUrl;
     private String sessionId;
 
-    DemoSession(String localBase, String publicUrl) {
+    private final String apiKey;
+
+    DemoSession(String localBase, String publicUrl, String apiKey) {
         this.localBase = localBase;
         this.publicUrl = publicUrl;
+        this.apiKey = apiKey;
     }
 
     /** Creates a session and waits for READY; prints the steps; returns the live-view URL or null on failure. */
     String createAndAwaitReady(String provider, Duration timeout) throws IOException, InterruptedException {
         HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(localBase + "/api/auth/session"))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + apiKey)
                 .POST(HttpRequest.BodyPublishers.ofString(
                         "{\"provider\":\"" + provider + "\",\"userId\":\"demo-user\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -62,12 +65,14 @@ final class DemoSession {
 
     private JsonNode get() throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(localBase
-                + "/api/auth/session/" + sessionId)).build(), HttpResponse.BodyHandlers.ofString());
+                + "/api/auth/session/" + sessionId)).header("Authorization", "Bearer " + apiKey).build(),
+                HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
 
     void delete() throws IOException, InterruptedException {
-        http.send(HttpRequest.newBuilder(URI.create(localBase + "/api/auth/session/" + sessionId)).DELETE().build(),
+        http.send(HttpRequest.newBuilder(URI.create(localBase + "/api/auth/session/" + sessionId))
+                        .header("Authorization", "Bearer " + apiKey).DELETE().build(),
                 HttpResponse.BodyHandlers.discarding());
     }
 

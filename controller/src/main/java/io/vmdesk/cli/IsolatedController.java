@@ -32,6 +32,7 @@ public final class IsolatedController implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private UnixRelay relay;
+    private String apiKey;
 
     private IsolatedController(PrivateNamespace namespace, Path dataDir, Map<String, String> env, List<String> args) {
         this.namespace = namespace;
@@ -133,20 +134,39 @@ public final class IsolatedController implements AutoCloseable {
         return http;
     }
 
+    /**
+     * An admin API key of this controller, made on first use directly in its store (as `vmdesk apikey create`
+     * would); every request below carries it.
+     */
+    public synchronized String apiKey() {
+        if (apiKey == null) {
+            try (io.vmdesk.store.Store store = io.vmdesk.store.Store.open("jdbc:sqlite:" + dataDir.resolve("vmdesk.db"))) {
+                apiKey = new io.vmdesk.auth.ApiKeys(store, java.time.Clock.systemUTC()).create("isolated-controller",
+                        java.util.Set.of(io.vmdesk.auth.Scope.ADMIN));
+            }
+        }
+        return apiKey;
+    }
+
+    private HttpRequest.Builder request(String path, Duration timeout) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(timeout);
+        if (!path.startsWith("/api/health")) {
+            builder.header("Authorization", "Bearer " + apiKey());
+        }
+        return builder;
+    }
+
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(request(path, Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
+        return http.send(request(path, Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpResponse<String> delete(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(60))
-                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(request(path, Duration.ofSeconds(60)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Waits for the process to exit (e.g. a refused configuration) and returns its status. */

@@ -38,6 +38,9 @@ public final class ProviderCatalog {
             throw new UncheckedIOException("the built-in providers.json is unreadable", e);
         }
         if (operatorFile != null) {
+            if (!Files.isRegularFile(operatorFile)) {
+                throw new IllegalArgumentException("PROVIDERS_FILE=" + operatorFile + " does not exist (or is not a file)");
+            }
             JsonNode tree;
             try {
                 tree = JSON.readTree(Files.readString(operatorFile));
@@ -64,10 +67,10 @@ public final class ProviderCatalog {
             ObjectNode recipe = ((ObjectNode) entry.getValue()).deepCopy();
             recipe.put("provider", entry.getKey());
             Recipe r = new Recipe(entry.getKey(), recipe);
-            if (!r.loginType().equals("pkce") && !r.problems().isEmpty()) {
-                // a pkce recipe may wait for its endpoints; anything else must be whole
+            // a pkce recipe may wait for its endpoints (refused per session until set); anything else must be whole
+            if (!r.structuralProblems().isEmpty()) {
                 throw new IllegalArgumentException(source + ": provider '" + entry.getKey() + "': "
-                        + String.join("; ", r.problems()));
+                        + String.join("; ", r.structuralProblems()));
             }
             into.put(entry.getKey(), r);
         }

@@ -22,6 +22,34 @@ public record Recipe(String name, ObjectNode json) {
         return paths;
     }
 
+    /**
+     * Checks a handed-back file against the recipe, as the agent did: JSON with every required dotted field present
+     * and not empty (files without required fields may be anything). Null when it passes, else why not.
+     */
+    public String checkHarvest(String path, String content) {
+        for (JsonNode h : json.path("harvest")) {
+            if (!h.path("path").asText().equals(path) || h.path("required").isEmpty()) {
+                continue;
+            }
+            JsonNode doc;
+            try {
+                doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(content);
+            } catch (java.io.IOException e) {
+                return path + " is not JSON, but the recipe requires fields in it";
+            }
+            for (JsonNode field : h.path("required")) {
+                JsonNode value = doc;
+                for (String part : field.asText().split("\\.")) {
+                    value = value == null ? null : value.get(part);
+                }
+                if (value == null || value.isNull() || (value.isTextual() && value.asText().isEmpty())) {
+                    return path + " lacks the required field " + field.asText();
+                }
+            }
+        }
+        return null;
+    }
+
     /** What keeps this recipe from working; empty when it is usable. */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
@@ -49,14 +77,25 @@ public record Recipe(String name, ObjectNode json) {
             problems.add("harvest must list at least one file");
         } else {
             for (JsonNode h : harvest) {
-                if (!h.path("path").isTextual() || h.path("path").asText().isBlank()) {
-                    problems.add("every harvest entry needs a path");
+                String path = h.path("path").asText("");
+                if (!path.startsWith("~/") || path.contains("/../") || path.endsWith("/..") || path.contains("/./")) {
+                    problems.add("harvest path '" + path + "' must lie in the guest user's home: ~/… without . or ..");
                 }
                 if (!h.path("required").isMissingNode() && !h.path("required").isArray()) {
                     problems.add("harvest.required must be an array of dotted field names");
                 }
             }
         }
+        JsonNode timeout = json.path("timeoutSeconds");
+        if (!timeout.isMissingNode() && (!timeout.canConvertToInt() || timeout.asInt() < 10 || timeout.asInt() > 86_400)) {
+            problems.add("timeoutSeconds must be a whole number of seconds from 10 to 86400");
+        }
         return problems;
+    }
+
+    /** Problems that make the recipe wrong whatever else is configured (unlike a pkce recipe's missing endpoints). */
+    public List<String> structuralProblems() {
+        return problems().stream().filter(p -> !p.matches("login\\.(authorizeUrl|tokenUrl|clientId) is not set"))
+                .toList();
     }
 }

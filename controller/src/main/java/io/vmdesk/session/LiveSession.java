@@ -20,6 +20,7 @@ final class LiveSession {
     final ReentrantLock stepLock = new ReentrantLock();
     final AtomicBoolean ending = new AtomicBoolean();
     final AtomicInteger viewers = new AtomicInteger();
+    final AtomicInteger agentEvents = new AtomicInteger();
     /** Completes with true when READY, false when the session failed or ended before. */
     final CompletableFuture<Boolean> ready = new CompletableFuture<>();
     volatile GuestHandle guest;

@@ -197,18 +197,31 @@ public final class SessionManager implements AutoCloseable {
         return events.follow(id, follower);
     }
 
+    /** Bounds on what one session may put in the store. */
+    public static final class Limits {
+        /** An agent reports a handful of events; more is a loop or abuse, and would bloat every read. */
+        public static final int AGENT_EVENTS = 100;
+
+        private Limits() {
+        }
+    }
+
     /**
-     * Progress reported by the session's agent. An error is recorded (a failed step, visible in the API and the
+     * Progress reported by the session's agent (false when the session has reported too many). An error is recorded (a failed step, visible in the API and the
      * events) but does not end the session: the user still has the desktop, and the platform decides what next.
      */
-    public void agentEvent(String id, String type, String detail) {
+    public boolean agentEvent(String id, String type, String detail) {
         LiveSession session = live.get(id);
         if (session == null) {
-            return;
+            return true;
+        }
+        if (session.agentEvents.incrementAndGet() > Limits.AGENT_EVENTS) {
+            return false;
         }
         session.lastActivity = clock.instant();
         events.step(id, new StepRow("agent." + type, type.equals("error") ? "failed" : "ok", clock.instant(), 0, detail));
         log.info("session={} agent {}", id, type);
+        return true;
     }
 
     /**
@@ -220,7 +233,7 @@ public final class SessionManager implements AutoCloseable {
     public int captureCredentials(String id, byte[] plaintext) {
         LiveSession session = live.get(id);
         SessionRow row = store.sessions().find(id).orElseThrow();
-        if (session == null) {
+        if (session == null || session.ending.get()) {
             throw new IllegalStateException("session " + id + " is not live");
         }
         long t0 = System.nanoTime();

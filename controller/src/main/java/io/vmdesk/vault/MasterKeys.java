@@ -170,9 +170,26 @@ public final class MasterKeys {
                     kind == Kind.ENV ? KEY_VARIABLE : "code", FILE_VARIABLE);
             return;
         }
+        reload(java.util.Set.of());
+    }
+
+    /**
+     * As {@link #reload()}, but only if the file still holds every key id in {@code required} (those stored records
+     * are wrapped by); otherwise the keys in use stay and IllegalStateException names what is missing.
+     */
+    public void reload(java.util.Set<String> required) throws ConfigException {
+        if (file == null) {
+            return;
+        }
         synchronized (reloadLock) {
             KeySet before = keys;
-            keys = readFile(file, kind);
+            KeySet next = readFile(file, kind);
+            List<String> missing = required.stream().filter(id -> !next.byId().containsKey(id)).sorted().toList();
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("the key file " + file + " lacks key id(s) " + missing
+                        + " that stored credentials are still wrapped by; keep those lines until rotation has run");
+            }
+            keys = next;
             List<String> dropped = before.byId().keySet().stream().filter(id -> !keys.byId().containsKey(id)).toList();
             logLoaded("reloaded");
             if (!before.current().id().equals(keys.current().id())) {

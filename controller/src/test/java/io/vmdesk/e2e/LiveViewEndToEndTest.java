@@ -86,7 +86,8 @@ class LiveViewEndToEndTest {
         assertThat(deleted.get("endedReason").asText()).startsWith("deleted");
         // the user's page says why, not a bare "Disconnected"
         try (user) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> !user.banner().isEmpty());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15))
+                    .until(() -> user.banner().startsWith("Session ended"));
             assertThat(user.banner()).isEqualTo("Session ended (ENDED): deleted");
             user.screenshot(Path.of("target", "test-artifacts", "live-view-ended.png"));
         }

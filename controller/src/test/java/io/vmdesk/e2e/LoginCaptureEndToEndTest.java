@@ -365,7 +365,8 @@ class LoginCaptureEndToEndTest {
         try {
             HttpResponse<InputStream> response = controller.http.send(HttpRequest.newBuilder(
                     URI.create(controller.baseUrl() + "/api/auth/session/" + id + "/events"))
-                    .header("Accept", "text/event-stream").build(),
+                    .header("Accept", "text/event-stream")
+                    .header("Authorization", "Bearer " + controller.controller.apiKey()).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
                 String line;
