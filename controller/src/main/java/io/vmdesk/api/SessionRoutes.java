@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.vmdesk.session.AdmissionException;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.provider.Recipe;
+import io.vmdesk.session.SessionEvents;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.session.SessionStatus;
 import io.vmdesk.store.AuditRow;
@@ -118,15 +119,7 @@ final class SessionRoutes {
         out.put("lastDisconnect", row.lastDisconnect());
         out.put("diagnosis", row.diagnosis());
         if (steps != null) {
-            out.put("steps", steps.stream().map(s -> {
-                Map<String, Object> step = new LinkedHashMap<>();
-                step.put("name", s.name());
-                step.put("outcome", s.outcome());
-                step.put("startedAt", s.startedAt());
-                step.put("millis", s.millis());
-                step.put("detail", s.detail());
-                return step;
-            }).toList());
+            out.put("steps", steps.stream().map(SessionEvents::asEvent).toList());
         }
         return out;
     }
