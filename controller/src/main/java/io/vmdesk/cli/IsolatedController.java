@@ -130,6 +130,11 @@ public final class IsolatedController implements AutoCloseable {
         return "http://127.0.0.1:" + relay.port();
     }
 
+    /** The loopback port this side of the relay listens on. */
+    public int relayPort() {
+        return relay.port();
+    }
+
     public HttpClient http() {
         return http;
     }

@@ -266,11 +266,11 @@ public final class SessionManager implements AutoCloseable {
                 workers.submit(() -> end(session, EndReason.GUEST_LOST, lost.get(), SessionStatus.FAILED, evidence));
             } else if (!now.isBefore(session.expiresAt)) {
                 workers.submit(() -> end(session, EndReason.LIFETIME_OVER, "SESSION_MAX_LIFETIME="
-                        + config.maxLifetime() + " reached", SessionStatus.ENDED));
+                        + config.maxLifetime().toSeconds() + "s reached", SessionStatus.ENDED));
             } else if (session.viewers.get() == 0 && session.ready.isDone()
                     && Duration.between(session.lastActivity, now).compareTo(config.idleTimeout()) >= 0) {
                 workers.submit(() -> end(session, EndReason.IDLE_LIMIT, "no viewer for SESSION_IDLE_TIMEOUT="
-                        + config.idleTimeout(), SessionStatus.ENDED));
+                        + config.idleTimeout().toSeconds() + "s", SessionStatus.ENDED));
             }
         }
     }

@@ -117,7 +117,7 @@ public final class StartPipeline {
             });
             record(session, "guest.ready", "ok", started, t0, banner);
         } catch (ReadinessException e) {
-            String cause = e.getMessage() + " (SESSION_READY_TIMEOUT=" + readyTimeout + ")";
+            String cause = e.getMessage() + " (SESSION_READY_TIMEOUT=" + readyTimeout.toSeconds() + "s)";
             record(session, "guest.ready", "failed", started, t0, cause);
             throw new StepFailed("guest.ready failed: " + cause,
                     session.guest == null ? null : session.guest.logTail(40));

@@ -1,0 +1,160 @@
+package io.vmdesk.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmdesk.host.HostCommands;
+import io.vmdesk.net.Namespaces;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * How a live view ends, as the browser side actually sees it: always a close frame with a code and a reason, never a
+ * dropped socket (which browsers report as 1006); and a still desktop survives an intermediary that cuts idle
+ * connections, because the proxy pings.
+ */
+@Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LiveViewEndingsTest {
+    static ControllerProcess controller;
+
+    @BeforeAll
+    static void start() throws Exception {
+        controller = ControllerProcess.start(Map.of("PROXY_PING_INTERVAL", "2s", "SESSION_MAX_LIFETIME", "60s"));
+        assertThat(controller.isAlive()).as(controller.log()).isTrue();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (controller != null) {
+            controller.close();
+        }
+    }
+
+    private static String readySession(String user) throws Exception {
+        String id = controller.createSession("gemini", user).get("sessionId").asText();
+        JsonNode session = controller.awaitSettled(id, Duration.ofSeconds(120));
+        assertThat(session.get("status").asText()).as(session.toString()).isEqualTo("READY");
+        return id;
+    }
+
+    private static String websocket(String base, String id) {
+        return base.replace("http", "ws") + "/api/auth/session/" + id + "/novnc/websockify";
+    }
+
+    @Test
+    @Order(1)
+    void aStillDesktopStaysConnectedThroughAnIntermediaryThatCutsIdleConnections() throws Exception {
+        String id = readySession("still");
+        try (IdleDroppingProxy intermediary = new IdleDroppingProxy(controller.controller.relayPort(),
+                Duration.ofSeconds(5))) {
+            // the intermediary really cuts a connection that stays silent
+            try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), intermediary.port())) {
+                silent.setSoTimeout(10_000);
+                InputStream in = silent.getInputStream();
+                long t0 = System.nanoTime();
+                assertThat(in.read()).isEqualTo(-1);
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofSeconds(4));
+            }
+            String base = "http://127.0.0.1:" + intermediary.port();
+            RfbViewer viewer = RfbViewer.connect(websocket(base, id)).handshake();
+            Thread.sleep(12_000); // nothing to draw, nothing typed: only the proxy's pings cross the intermediary
+            assertThat(viewer.closed).isNotDone();
+            viewer.requestUpdateAndAwaitData(Duration.ofSeconds(10));
+            viewer.abort();
+        }
+        controller.delete("/api/auth/session/" + id);
+    }
+
+    @Test
+    @Order(2)
+    void aBrowserThatVanishesReleasesTheGuestConnectionWithinASecond() throws Exception {
+        String id = readySession("vanish");
+        HostCommands guest = new HostCommands(guestNamespace(id));
+        RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
+        assertThat(vncConnections(guest)).isEqualTo(1);
+        long t0 = System.nanoTime();
+        viewer.abort(); // TCP closed without a close frame
+        while (vncConnections(guest) > 0 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5)) {
+            Thread.sleep(20);
+        }
+        Duration released = Duration.ofNanos(System.nanoTime() - t0);
+        assertThat(vncConnections(guest)).isZero();
+        assertThat(released).as("guest-side socket closed after %s", released).isLessThan(Duration.ofSeconds(1));
+        controller.delete("/api/auth/session/" + id);
+    }
+
+    @Test
+    @Order(3)
+    void aVncServerThatDiesMidStreamGives1014AndTheSessionSaysWhy() throws Exception {
+        String id = readySession("crash");
+        RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
+        String ns = guestNamespace(id);
+        for (long pid : new Namespaces(new HostCommands()).pids(ns)) {
+            if (Files.readString(Path.of("/proc", String.valueOf(pid), "comm")).strip().equals("x11vnc")) {
+                new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
+            }
+        }
+        assertThat(viewer.closed.get(15, TimeUnit.SECONDS)).startsWith("1014 guest-unreachable");
+        JsonNode session = awaitFinal(id);
+        assertThat(session.get("status").asText()).isEqualTo("FAILED");
+        assertThat(session.get("endedReason").asText()).startsWith("guest-lost: x11vnc exited");
+        assertThat(session.get("lastDisconnect").asText()).startsWith("1014");
+        // and a viewer arriving now is told the same, not dropped
+        RfbViewer late = RfbViewer.connect(websocket(controller.baseUrl(), id));
+        assertThat(late.closed.get(15, TimeUnit.SECONDS)).startsWith("1014 guest-unreachable: guest-lost");
+    }
+
+    @Test
+    @Order(4)
+    void aViewerIsToldWhenTheSessionLifetimeIsOver() throws Exception {
+        String id = readySession("lifetime");
+        RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
+        assertThat(viewer.closed.get(90, TimeUnit.SECONDS)).isEqualTo("4408 lifetime-over");
+        assertThat(awaitFinal(id).get("endedReason").asText()).startsWith("lifetime-over");
+    }
+
+    @Test
+    @Order(5)
+    void viewersOfAControllerThatShutsDownGet1001() throws Exception {
+        String id = readySession("shutdown");
+        RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
+        controller.stop(Duration.ofSeconds(60));
+        assertThat(viewer.closed.get(10, TimeUnit.SECONDS)).isEqualTo("1001 controller-shutdown");
+        assertThat(controller.guestNamespaces()).isEmpty();
+    }
+
+    private static JsonNode awaitFinal(String id) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            JsonNode session = ControllerProcess.json(controller.get("/api/auth/session/" + id));
+            if (!session.get("status").asText().matches("STARTING|READY|ENDING")) {
+                return session;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("session " + id + " did not end");
+    }
+
+    private static String guestNamespace(String id) {
+        return controller.guestNamespaces().stream().filter(ns -> ns.endsWith(id.replace("-", "").substring(0, 12)))
+                .findFirst().orElseThrow();
+    }
+
+    private static int vncConnections(HostCommands guest) {
+        return (int) guest.run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "( sport = :5900 )")
+                .stdout().lines().filter(l -> !l.isBlank()).count();
+    }
+}

@@ -1,0 +1,102 @@
+package io.vmdesk.e2e;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A minimal RFB client over the live-view WebSocket, as noVNC would be: version, security None, ClientInit, and
+ * framebuffer update requests. Records what it receives and how the connection ended.
+ */
+final class RfbViewer implements WebSocket.Listener {
+    final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+    private WebSocket socket;
+
+    static RfbViewer connect(String url) throws Exception {
+        RfbViewer viewer = new RfbViewer();
+        viewer.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create(url), viewer).get(30, TimeUnit.SECONDS);
+        return viewer;
+    }
+
+    /** The RFB 3.8 handshake with security type None; returns once ServerInit has arrived. */
+    RfbViewer handshake() throws Exception {
+        awaitBytes(12);
+        send("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII));
+        awaitBytes(12 + 1);
+        int types = received()[12];
+        awaitBytes(13 + types);
+        send(new byte[] {1});                      // security type None
+        awaitBytes(13 + types + 4);                // SecurityResult OK
+        send(new byte[] {1});                      // ClientInit: shared
+        awaitBytes(13 + types + 4 + 24);           // ServerInit (fixed part)
+        return this;
+    }
+
+    /** Asks for a full (non-incremental) update of a 16x16 corner and waits for bytes to arrive. */
+    void requestUpdateAndAwaitData(Duration timeout) throws Exception {
+        int before = received().length;
+        send(new byte[] {3, 0, 0, 0, 0, 0, 0, 16, 0, 16});
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (received().length <= before) {
+            if (System.nanoTime() > deadline || closed.isDone()) {
+                throw new AssertionError("no framebuffer update within " + timeout + "; closed: " + closed.getNow(null));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    void abort() {
+        socket.abort();
+    }
+
+    private void send(byte[] bytes) throws Exception {
+        socket.sendBinary(ByteBuffer.wrap(bytes), true).get(10, TimeUnit.SECONDS);
+    }
+
+    synchronized byte[] received() {
+        return received.toByteArray();
+    }
+
+    private void awaitBytes(int n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (received().length < n) {
+            if (System.nanoTime() > deadline || closed.isDone()) {
+                throw new AssertionError("expected " + n + " bytes, got " + Arrays.toString(received()) + "; closed: "
+                        + closed.getNow(null));
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        byte[] bytes = new byte[data.remaining()];
+        data.get(bytes);
+        synchronized (this) {
+            received.write(bytes, 0, bytes.length);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(statusCode + " " + reason);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.complete("error " + error);
+    }
+}
