@@ -55,6 +55,9 @@ public final class ApiServer implements AutoCloseable {
                 factory.setMaxBinaryMessageSize(MAX_WS_MESSAGE_BYTES);
                 factory.setMaxFrameSize(MAX_WS_MESSAGE_BYTES);
                 factory.setIdleTimeout(config.pingInterval().multipliedBy(2).plusSeconds(5));
+                // No per-message compression: framebuffer updates are already encoded by RFB, and deflate would cost
+                // CPU and latency on every message (the set is the live extension registry).
+                factory.getAvailableExtensionNames().remove("permessage-deflate");
             });
             cfg.routes.before(ctx -> {
                 // Guests reach the controller only for their agent channel, never the platform's API.

@@ -56,6 +56,32 @@ class LiveViewEndingsTest {
     }
 
     @Test
+    @Order(0)
+    void noCompressionIsNegotiatedAndMessagesOfAMebibytePassBothWays() throws Exception {
+        String id = readySession("protocol");
+        try (Socket raw = new Socket(InetAddress.getLoopbackAddress(), controller.controller.relayPort())) {
+            raw.getOutputStream().write(("GET /api/auth/session/" + id + "/novnc/websockify HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            raw.setSoTimeout(10_000);
+            StringBuilder head = new StringBuilder();
+            InputStream in = raw.getInputStream();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.read());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101").doesNotContainIgnoringCase("Sec-WebSocket-Extensions");
+        }
+        RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
+        viewer.sendClipboard(1024 * 1024);                                    // browser → guest: 1 MiB
+        viewer.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(30)); // guest → browser: 4 MB of pixels
+        assertThat(viewer.closed).isNotDone();
+        viewer.abort();
+        controller.delete("/api/auth/session/" + id);
+    }
+
+    @Test
     @Order(1)
     void aStillDesktopStaysConnectedThroughAnIntermediaryThatCutsIdleConnections() throws Exception {
         String id = readySession("still");

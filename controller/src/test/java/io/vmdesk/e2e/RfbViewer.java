@@ -55,6 +55,30 @@ final class RfbViewer implements WebSocket.Listener {
         }
     }
 
+    /** ClientCutText with {@code size} bytes of text: one WebSocket message of a little more than that. */
+    void sendClipboard(int size) throws Exception {
+        ByteBuffer message = ByteBuffer.allocate(8 + size);
+        message.put((byte) 6).put(new byte[3]).putInt(size);
+        while (message.hasRemaining()) {
+            message.put((byte) 'x');
+        }
+        send(message.array());
+    }
+
+    /** Asks for the whole screen, uncompressed (Raw: the default encoding), and waits until {@code bytes} arrived. */
+    void requestFullScreenAndAwait(int bytes, Duration timeout) throws Exception {
+        int before = received().length;
+        send(new byte[] {3, 0, 0, 0, 0, 0, 0x05, 0x00, 0x03, 0x20}); // 1280 x 800
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (received().length - before < bytes) {
+            if (System.nanoTime() > deadline || closed.isDone()) {
+                throw new AssertionError("got " + (received().length - before) + " of " + bytes + " bytes; closed: "
+                        + closed.getNow(null));
+            }
+            Thread.sleep(20);
+        }
+    }
+
     void abort() {
         socket.abort();
     }
