@@ -42,7 +42,7 @@ public final class ApiServer implements AutoCloseable {
         CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
         NoVncRoutes novnc = new NoVncRoutes(routes);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
-                remote -> fromGuest(config, remote));
+                remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"));
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             // Virtual threads: a slow or stalled client holds a cheap thread, not one of a bounded pool.

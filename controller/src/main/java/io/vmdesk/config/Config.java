@@ -32,6 +32,7 @@ import java.util.Map;
  * @param idleTimeout       SESSION_IDLE_TIMEOUT, default 10m
  * @param viewerWaitTimeout VIEWER_WAIT_TIMEOUT, default 30s
  * @param pingInterval      PROXY_PING_INTERVAL, default 15s
+ * @param viewerPolicy      VIEWER_POLICY: shared (default) or exclusive
  * @param chromiumBin       CHROMIUM_BIN, default chromium
  * @param providersFile     PROVIDERS_FILE, null when unset (built-in recipes only)
  * @param agentJar          AGENT_JAR, null when unset (the agent built alongside the controller)
@@ -57,6 +58,7 @@ public record Config(
         Duration idleTimeout,
         Duration viewerWaitTimeout,
         Duration pingInterval,
+        String viewerPolicy,
         String chromiumBin,
         Path providersFile,
         Path agentJar) {

@@ -56,6 +56,7 @@ final class ConfigLoader {
         Duration idleTimeout = parse(SESSION_IDLE_TIMEOUT, Values::duration, Duration.ofMinutes(10));
         Duration viewerWait = parse(VIEWER_WAIT_TIMEOUT, Values::duration, Duration.ofSeconds(30));
         Duration pingInterval = parse(PROXY_PING_INTERVAL, ConfigLoader::pingInterval, Duration.ofSeconds(15));
+        String viewerPolicy = parse(VIEWER_POLICY, Values::viewerPolicy, "shared");
         String chromiumBin = parse(CHROMIUM_BIN, v -> v, "chromium");
         Path providersFile = parse(PROVIDERS_FILE, Values::file, null);
         Path agentJar = parse(AGENT_JAR, Values::file, null);
@@ -81,7 +82,7 @@ final class ConfigLoader {
         }
         Config config = new Config(port, listenAddress, publicUrl, controlSocket, bridgeDevice, bridgeIp, network,
                 pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
-                maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, chromiumBin,
+                maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, viewerPolicy, chromiumBin,
                 providersFile, agentJar);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {

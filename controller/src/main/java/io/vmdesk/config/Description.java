@@ -61,6 +61,7 @@ final class Description {
             case SESSION_IDLE_TIMEOUT -> duration(c.idleTimeout());
             case VIEWER_WAIT_TIMEOUT -> duration(c.viewerWaitTimeout());
             case PROXY_PING_INTERVAL -> duration(c.pingInterval());
+            case VIEWER_POLICY -> c.viewerPolicy();
             case CHROMIUM_BIN -> c.chromiumBin();
             case PROVIDERS_FILE -> c.providersFile();
             case AGENT_JAR -> c.agentJar();

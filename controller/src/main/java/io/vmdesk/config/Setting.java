@@ -57,6 +57,9 @@ public enum Setting {
             "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "30s"),
     PROXY_PING_INTERVAL("15s", "How often the live-view proxy pings its WebSocket clients.",
             "a duration of at least 1s, such as 15s or 1m (a bare number means seconds)", "15s"),
+    VIEWER_POLICY("shared", "Several viewers of one session: shared (all see it, the first one controls it, the others"
+            + " only watch) or exclusive (a new viewer replaces the old one, which is closed with 4410).",
+            "shared or exclusive", "exclusive"),
     CHROMIUM_BIN("chromium", "Chromium executable started in each session.",
             "a command name or path", "chromium"),
     PROVIDERS_FILE("(unset: built-in recipes only)",

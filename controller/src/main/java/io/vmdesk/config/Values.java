@@ -247,6 +247,13 @@ final class Values {
         return directory(text);
     }
 
+    static String viewerPolicy(String text) throws Invalid {
+        if (!text.equals("shared") && !text.equals("exclusive")) {
+            throw new Invalid("is not a viewer policy");
+        }
+        return text;
+    }
+
     static String guestDriver(String text) throws Invalid {
         if (!GUEST_DRIVERS.contains(text)) {
             throw new Invalid("is not a known guest driver");

@@ -35,10 +35,13 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
     private final Map<String, Set<VncTunnel>> viewers = new ConcurrentHashMap<>();
 
     private final java.util.function.Predicate<String> fromGuest;
+    private final boolean exclusive;
 
+    /** @param exclusive a new viewer replaces the old (4410); otherwise they share, the earliest one in control */
     public LiveViewProxy(SessionManager sessions, Duration viewerWait, Duration pingInterval,
-            java.util.function.Predicate<String> fromGuest) {
+            java.util.function.Predicate<String> fromGuest, boolean exclusive) {
         this.sessions = sessions;
+        this.exclusive = exclusive;
         this.fromGuest = fromGuest;
         this.viewerWait = viewerWait;
         this.pingInterval = pingInterval;
@@ -51,6 +54,9 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
         ws.onBinaryMessage(ctx -> {
             VncTunnel tunnel = ctx.attribute(TUNNEL);
             if (tunnel != null) {
+                if (!exclusive && VncTunnel.isInput(ctx.data()) && !inControl(tunnel)) {
+                    return; // a watching viewer of a shared session: it sees, it does not type or click
+                }
                 try {
                     tunnel.sendToGuest(ctx.data());
                 } catch (IOException e) {
@@ -126,6 +132,13 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
             }
             tunnel.connect(row.get().browserIp(), StartPipeline.VNC_PORT, CONNECT_TIMEOUT_MILLIS);
             log.info("session={} viewer attached to {}:{}", id, row.get().browserIp(), StartPipeline.VNC_PORT);
+            if (exclusive) {
+                for (VncTunnel other : viewers.getOrDefault(id, Set.of())) {
+                    if (other != tunnel && other.close(CloseCode.REPLACED, "another viewer took over")) {
+                        forget(other);
+                    }
+                }
+            }
         } catch (IOException e) {
             tunnel.close(CloseCode.GUEST_UNREACHABLE, "vnc connect failed: " + e.getMessage());
             forget(tunnel);
@@ -138,6 +151,17 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
             tunnel.close(CloseCode.INTERNAL, e.getClass().getSimpleName());
             forget(tunnel);
         }
+    }
+
+    /** In a shared session, the viewer that attached first among those still open controls the desktop. */
+    private boolean inControl(VncTunnel tunnel) {
+        long first = Long.MAX_VALUE;
+        for (VncTunnel t : viewers.getOrDefault(tunnel.sessionId, Set.of())) {
+            if (t.isOpen() && t.attached()) {
+                first = Math.min(first, t.attachedOrder);
+            }
+        }
+        return tunnel.attachedOrder == first;
     }
 
     /** A session that is over (or ending): the same close code its viewers got when it ended. */

@@ -29,6 +29,9 @@ final class VncTunnel {
     private volatile Socket guest;
     private volatile String closeReason;
     private volatile boolean attached;
+    private static final java.util.concurrent.atomic.AtomicLong ORDER = new java.util.concurrent.atomic.AtomicLong();
+    /** When this viewer reached the guest, in attach order; the earliest open one controls a shared session. */
+    volatile long attachedOrder = Long.MAX_VALUE;
 
     VncTunnel(String sessionId, Session browser) {
         this.sessionId = sessionId;
@@ -46,6 +49,7 @@ final class VncTunnel {
             throw e;
         }
         guest = socket;
+        attachedOrder = ORDER.incrementAndGet();
         attached = true;
         if (closed.get()) {
             closeQuietly(socket);
@@ -73,6 +77,22 @@ final class VncTunnel {
             // the browser side went away (send failed); its onClose/onError reports it
             close(CloseCode.INTERNAL, "relay failed: " + e.getClass().getSimpleName());
         }
+    }
+
+    boolean isOpen() {
+        return !closed.get();
+    }
+
+    /**
+     * Whether a browser→guest message may change the desktop: RFB KeyEvent (4), PointerEvent (5) and ClientCutText
+     * (6). noVNC sends each RFB message as one WebSocket message, so the first byte names it.
+     */
+    static boolean isInput(java.nio.ByteBuffer message) {
+        if (!message.hasRemaining()) {
+            return false;
+        }
+        int type = message.get(message.position()) & 0xff;
+        return type == 4 || type == 5 || type == 6;
     }
 
     /** Browser→guest: blocking write; TCP backpressure reaches the browser through Jetty's demand. */
