@@ -52,11 +52,12 @@ class LoginCaptureEndToEndTest {
     static Path issued;
     static String readKey;
     static String otherKey;
+    static Path providers;
 
     @BeforeAll
     static void start() throws Exception {
         ControllerProcess.assumeRoot();
-        Path providers = Files.createTempFile("vmdesk-providers-", ".json");
+        providers = Files.createTempFile("vmdesk-providers-", ".json");
         Files.writeString(providers, """
                 {"providers": {
                   "oidc": {"login": {"type": "pkce",
@@ -108,6 +109,9 @@ class LoginCaptureEndToEndTest {
         }
         if (controller != null) {
             controller.close();
+        }
+        if (providers != null) {
+            Files.deleteIfExists(providers);
         }
     }
 

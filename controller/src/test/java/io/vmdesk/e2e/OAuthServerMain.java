@@ -31,7 +31,7 @@ public final class OAuthServerMain {
         Path record = Path.of(args[1]);
         // The server's own login page loads a web font from the internet, which guests here cannot reach (the page
         // would wait for it); this one is the same form, self-contained.
-        Path loginPage = Files.createTempFile("vmdesk-login-", ".html");
+        Path loginPage = record.resolveSibling("login-page.html"); // beside the record: removed with the test's data
         Files.writeString(loginPage, """
                 <!DOCTYPE html><html><head><meta charset="utf-8"><title>Test sign-in</title></head>
                 <body style="font-family: sans-serif; background: #fff8e1">
@@ -39,7 +39,6 @@ public final class OAuthServerMain {
                 <form method="post"><input type="text" name="username" required autofocus size="40">
                 <input type="submit" value="Sign in"></form></body></html>
                 """);
-        loginPage.toFile().deleteOnExit();
         MockOAuth2Server server = new MockOAuth2Server(new OAuth2Config(true, loginPage.toString()));
         server.start(InetAddress.getByName("0.0.0.0"), port);
         URI token = URI.create("http://127.0.0.1:" + port + "/default/token");
