@@ -6,6 +6,7 @@ import io.vmdesk.agentapi.AgentRoutes;
 import io.vmdesk.auth.ApiKeys;
 import io.vmdesk.auth.Scope;
 import io.vmdesk.config.Config;
+import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.store.Store;
 import io.vmdesk.vault.Vault;
 import java.time.Clock;
@@ -35,14 +36,14 @@ public final class ApiServer implements AutoCloseable {
     private final Config config;
 
     public ApiServer(Config config, SessionManager sessions, ProviderCatalog providers, AgentRoutes agent,
-            Vault vault, ApiKeys apiKeys, Store store, Supplier<Map<String, Object>> health) {
+            Vault vault, ApiKeys apiKeys, Store store, ControllerMetrics metrics, Supplier<Map<String, Object>> health) {
         this.config = config;
         SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl(), store);
         EventStream events = new EventStream(sessions);
         CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
         NoVncRoutes novnc = new NoVncRoutes(routes);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
-                remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"));
+                remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"), metrics);
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             // Virtual threads: a slow or stalled client holds a cheap thread, not one of a bounded pool.
@@ -111,6 +112,8 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.post("/api/agent/sessions/{id}/events", agent::event);
             cfg.routes.post("/api/agent/sessions/{id}/credentials", agent::credentials);
             cfg.routes.get("/api/health", ctx -> Json.send(ctx, 200, health.get()));
+            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(metrics.scrape()));
 
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 e.headers().forEach(ctx::header);

@@ -10,7 +10,9 @@ import io.vmdesk.vault.Vault;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.session.AgentLauncher;
 import io.vmdesk.session.CredentialSink;
+import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.session.SessionEvents;
+import io.vmdesk.session.SessionStatus;
 import io.vmdesk.config.Config;
 import io.vmdesk.guest.NetnsGuestDriver;
 import io.vmdesk.host.HostCommands;
@@ -82,7 +84,8 @@ public final class Controller implements AutoCloseable {
             Vault vault = new Vault(store, masterKeys(config));
             vault.missingKeys();
             ApiKeys apiKeys = new ApiKeys(store, Clock.systemUTC());
-            SessionEvents events = new SessionEvents(store);
+            ControllerMetrics metrics = new ControllerMetrics();
+            SessionEvents events = new SessionEvents(store, metrics);
             StartPipeline pipeline = new StartPipeline(events, driver, new RfbReadiness(network::neighbourState),
                     config.readyTimeout(), clock);
             AgentTokens agentTokens = new AgentTokens();
@@ -91,10 +94,14 @@ public final class Controller implements AutoCloseable {
             CredentialSink sink = (user, provider, session, plaintext) ->
                     vault.store(user, provider, session, plaintext).version();
             SessionManager sessions = new SessionManager(config, store, driver, pipeline, network, namespaces, events,
-                    sink, agents, clock);
+                    sink, agents, metrics, clock);
+            for (SessionStatus status : List.of(SessionStatus.STARTING, SessionStatus.READY, SessionStatus.ENDING)) {
+                metrics.sessionsInStatus(status.name(), () -> sessions.count(status));
+            }
+            metrics.pool(() -> store.leases().all().size(), config.poolSize());
             ReconcileReport report = sessions.reconcile();
             ApiServer api = new ApiServer(config, sessions, providers,
-                    new AgentRoutes(sessions, providers, agentTokens), vault, apiKeys, store,
+                    new AgentRoutes(sessions, providers, agentTokens), vault, apiKeys, store, metrics,
                     () -> health(config, store, sessions));
             api.start();
             log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),

@@ -38,9 +38,12 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
     private final boolean exclusive;
 
     /** @param exclusive a new viewer replaces the old (4410); otherwise they share, the earliest one in control */
+    private final io.vmdesk.metrics.ControllerMetrics metrics;
+
     public LiveViewProxy(SessionManager sessions, Duration viewerWait, Duration pingInterval,
-            java.util.function.Predicate<String> fromGuest, boolean exclusive) {
+            java.util.function.Predicate<String> fromGuest, boolean exclusive, io.vmdesk.metrics.ControllerMetrics metrics) {
         this.sessions = sessions;
+        this.metrics = metrics;
         this.exclusive = exclusive;
         this.fromGuest = fromGuest;
         this.viewerWait = viewerWait;
@@ -88,7 +91,7 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
 
     private void onConnect(WsContext ctx) {
         String id = ctx.pathParam("id");
-        VncTunnel tunnel = new VncTunnel(id, ctx.session);
+        VncTunnel tunnel = new VncTunnel(id, ctx.session, metrics);
         ctx.attribute(TUNNEL, tunnel);
         // Pings keep a still desktop alive through proxies that cut idle connections; a browser that stops
         // answering them is dropped by the idle timeout (twice the interval).

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.vmdesk.metrics.ControllerMetrics;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.slf4j.Logger;
@@ -33,9 +34,13 @@ final class VncTunnel {
     /** When this viewer reached the guest, in attach order; the earliest open one controls a shared session. */
     volatile long attachedOrder = Long.MAX_VALUE;
 
-    VncTunnel(String sessionId, Session browser) {
+    private final ControllerMetrics metrics;
+
+    VncTunnel(String sessionId, Session browser, ControllerMetrics metrics) {
         this.sessionId = sessionId;
         this.browser = browser;
+        this.metrics = metrics;
+        metrics.viewerOpened();
     }
 
     /** Connects to the guest's VNC port and starts relaying; throws if the guest cannot be reached. */
@@ -67,6 +72,7 @@ final class VncTunnel {
                 ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                 Callback.Completable sent = Callback.Completable.with(c -> browser.sendBinary(chunk, c));
                 sent.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                metrics.toBrowser(n);
             }
             close(CloseCode.GUEST_UNREACHABLE, "vnc server closed the connection");
         } catch (IOException e) {
@@ -102,6 +108,7 @@ final class VncTunnel {
             return;
         }
         OutputStream out = socket.getOutputStream();
+        metrics.toGuest(data.remaining());
         if (data.hasArray()) {
             out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
         } else {
@@ -118,6 +125,7 @@ final class VncTunnel {
             return false;
         }
         closeReason = code.code() + " " + code.reasonWith(detail);
+        metrics.viewerClosed(code.code());
         log.info("session={} viewer closed code={} reason={}", sessionId, code.code(), code.reasonWith(detail));
         if (browser.isOpen()) {
             browser.close(code.code(), code.reasonWith(detail), Callback.NOOP);
@@ -132,6 +140,7 @@ final class VncTunnel {
     /** The browser ended the connection (or vanished): drop the guest side at once. */
     void browserGone(int status, String reason) {
         if (closed.compareAndSet(false, true)) {
+            metrics.viewerClosed(status);
             closeReason = "browser closed " + status + (reason == null || reason.isEmpty() ? "" : " " + reason);
             log.info("session={} viewer left status={} reason={}", sessionId, status, reason);
         }

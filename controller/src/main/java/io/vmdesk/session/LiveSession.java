@@ -15,7 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class LiveSession {
     final String id;
+    final String provider;
     final GuestSpec spec;
+    final Instant createdAt;
     final Instant expiresAt;
     final ReentrantLock stepLock = new ReentrantLock();
     final AtomicBoolean ending = new AtomicBoolean();
@@ -26,9 +28,11 @@ final class LiveSession {
     volatile GuestHandle guest;
     volatile Instant lastActivity;
 
-    LiveSession(String id, GuestSpec spec, Instant createdAt, Instant expiresAt) {
+    LiveSession(String id, String provider, GuestSpec spec, Instant createdAt, Instant expiresAt) {
         this.id = id;
+        this.provider = provider;
         this.spec = spec;
+        this.createdAt = createdAt;
         this.expiresAt = expiresAt;
         this.lastActivity = createdAt;
     }

@@ -1,5 +1,6 @@
 package io.vmdesk.session;
 
+import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.store.StepRow;
 import io.vmdesk.store.Store;
 import java.time.Instant;
@@ -19,15 +20,20 @@ public final class SessionEvents {
     private static final Logger log = LoggerFactory.getLogger(SessionEvents.class);
 
     private final Store store;
+    private final ControllerMetrics metrics;
     private final Map<String, Set<Consumer<Map<String, Object>>>> followers = new ConcurrentHashMap<>();
 
-    public SessionEvents(Store store) {
+    public SessionEvents(Store store, ControllerMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
     }
 
     /** Records a step and tells the followers. */
     public void step(String sessionId, StepRow step) {
         store.sessions().appendStep(sessionId, step);
+        if (!step.name().startsWith("agent.")) {
+            metrics.step(step.name(), step.outcome(), step.millis());
+        }
         publish(sessionId, asEvent(step));
     }
 

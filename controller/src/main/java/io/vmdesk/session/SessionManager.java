@@ -3,6 +3,7 @@ package io.vmdesk.session;
 import io.vmdesk.config.Config;
 import io.vmdesk.guest.GuestDriver;
 import io.vmdesk.guest.GuestSpec;
+import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.net.HostNetwork;
 import io.vmdesk.net.Ipv4Address;
 import io.vmdesk.net.Namespaces;
@@ -51,12 +52,15 @@ public final class SessionManager implements AutoCloseable {
             Thread.ofPlatform().daemon().name("session-timers").factory());
     private final Object admission = new Object();
     private final SessionEvents events;
+    private final ControllerMetrics metrics;
     private final CredentialSink credentials;
     private final AgentLauncher agents;
 
     public SessionManager(Config config, Store store, GuestDriver driver, StartPipeline pipeline, HostNetwork network,
-            Namespaces namespaces, SessionEvents events, CredentialSink credentials, AgentLauncher agents, Clock clock) {
+            Namespaces namespaces, SessionEvents events, CredentialSink credentials, AgentLauncher agents,
+            ControllerMetrics metrics, Clock clock) {
         this.config = config;
+        this.metrics = metrics;
         this.events = events;
         this.credentials = credentials;
         this.agents = agents;
@@ -107,7 +111,7 @@ public final class SessionManager implements AutoCloseable {
                     Naming.interfaceName(id), Naming.namespaceName(instanceTag, id),
                     config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin(),
                     agents.launchFor(id));
-            session = new LiveSession(id, spec, now, expiresAt);
+            session = new LiveSession(id, provider, spec, now, expiresAt);
             live.put(id, session);
         }
         log.info("session={} created provider={} user={} address={}", id, provider, userId, session.spec.address());
@@ -122,12 +126,16 @@ public final class SessionManager implements AutoCloseable {
                 store.sessions().markReady(session.id, clock.instant());
                 session.lastActivity = clock.instant();
                 session.ready.complete(true);
+                metrics.ready(Duration.between(session.createdAt, clock.instant()));
                 events.status(session.id, SessionStatus.READY, null);
                 log.info("session={} READY", session.id);
             }
             return;
         }
         if (!session.ending.get()) {
+            // "guest.ready failed: TCP refused: …" counts as "guest.ready failed: TCP refused"
+            String[] parts = failure.get().summary().split(": ", 3);
+            metrics.readinessFailure(parts.length > 1 ? parts[0] + ": " + parts[1] : parts[0]);
             end(session, EndReason.NOT_READY, failure.get().summary(), SessionStatus.FAILED, failure.get().diagnosis());
         }
     }
@@ -220,6 +228,7 @@ public final class SessionManager implements AutoCloseable {
         }
         session.lastActivity = clock.instant();
         events.step(id, new StepRow("agent." + type, type.equals("error") ? "failed" : "ok", clock.instant(), 0, detail));
+        metrics.agentEvent(session.provider, type);
         log.info("session={} agent {}", id, type);
         return true;
     }
@@ -249,6 +258,16 @@ public final class SessionManager implements AutoCloseable {
 
     public int liveCount() {
         return live.size();
+    }
+
+    /** Live sessions in a status (STARTING, READY or ENDING), from memory: cheap enough for every scrape. */
+    public long count(SessionStatus status) {
+        return live.values().stream().filter(s -> switch (status) {
+            case ENDING -> s.ending.get();
+            case READY -> !s.ending.get() && s.ready.isDone();
+            case STARTING -> !s.ending.get() && !s.ready.isDone();
+            default -> false;
+        }).count();
     }
 
     /** Lifetime and idle limits, checked every second. */
@@ -316,6 +335,7 @@ public final class SessionManager implements AutoCloseable {
         store.sessions().finish(session.id, finalStatus.name(), endedReason, diagnosis, clock.instant());
         agents.revoke(session.id);
         live.remove(session.id);
+        metrics.sessionEnded(finalStatus.name(), reason.code());
         events.status(session.id, finalStatus, endedReason);
         log.info("session={} {} reason={}", session.id, finalStatus, endedReason);
     }
@@ -325,7 +345,10 @@ public final class SessionManager implements AutoCloseable {
      * resource the ledger or the host shows without a live owner is removed, in parallel.
      */
     public ReconcileReport reconcile() {
-        return new Reconciler(store, driver, teardown, config, instanceTag, namespaces, network, clock).run();
+        ReconcileReport report = new Reconciler(store, driver, teardown, config, instanceTag, namespaces, network, clock)
+                .run();
+        metrics.reconciled(report.sessionsEnded(), report.leftoversRemoved().size(), report.problems().size());
+        return report;
     }
 
     /** Ends every live session (controller shutdown), in parallel, within a bound. */

@@ -214,4 +214,58 @@ class SessionApiTest {
             controller.delete("/api/auth/session/" + id);
         }
     }
+
+    @Test
+    @Order(5)
+    void creatingViewingAndDeletingASessionMovesTheRightMetrics() throws Exception {
+        Map<String, Double> before = metrics();
+        JsonNode created = controller.createSession("codex", "metrics-user");
+        String id = created.get("sessionId").asText();
+        assertThat(controller.awaitSettled(id, Duration.ofSeconds(120)).get("status").asText()).isEqualTo("READY");
+        Map<String, Double> ready = metrics();
+        assertThat(ready.get("vmdesk_sessions{status=\"READY\"}")).isEqualTo(1.0);
+        assertThat(ready.get("vmdesk_pool_leased")).isEqualTo(1.0);
+        assertThat(delta(before, ready, "vmdesk_session_ready_seconds_count")).isEqualTo(1.0);
+        assertThat(delta(before, ready, "vmdesk_session_step_seconds_count{outcome=\"ok\",step=\"guest.start\"}"))
+                .isEqualTo(1.0);
+
+        RfbViewer viewer = RfbViewer.connect(created.get("novncURL").asText().replace("http", "ws") + "/websockify")
+                .handshake();
+        viewer.requestUpdateAndAwaitData(Duration.ofSeconds(10));
+        assertThat(metrics().get("vmdesk_proxy_connections")).isEqualTo(1.0);
+        controller.delete("/api/auth/session/" + id);
+        viewer.closed.get(10, TimeUnit.SECONDS);
+
+        Map<String, Double> after = metrics();
+        assertThat(delta(before, after, "vmdesk_proxy_connections_opened_total")).isEqualTo(1.0);
+        assertThat(delta(before, after, "vmdesk_proxy_closes_total{code=\"1000\"}")).isEqualTo(1.0);
+        assertThat(delta(before, after, "vmdesk_proxy_bytes_total{direction=\"to_browser\"}")).isGreaterThan(12.0);
+        assertThat(delta(before, after, "vmdesk_proxy_bytes_total{direction=\"to_guest\"}")).isGreaterThan(12.0);
+        assertThat(delta(before, after, "vmdesk_sessions_ended_total{reason=\"deleted\",status=\"ENDED\"}"))
+                .isEqualTo(1.0);
+        assertThat(after.get("vmdesk_sessions{status=\"READY\"}")).isZero();
+        assertThat(after.get("vmdesk_pool_leased")).isZero();
+        assertThat(after.get("vmdesk_proxy_connections")).isZero();
+        assertThat(after).containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"}");
+    }
+
+    /** The Prometheus text format, as a scraper reads it: "name{labels} value" per sample. */
+    private static Map<String, Double> metrics() throws Exception {
+        HttpResponse<String> response = controller.get("/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, Double> samples = new java.util.HashMap<>();
+        for (String line : response.body().lines().toList()) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+        }
+        return samples;
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String series) {
+        assertThat(after).as("series %s", series).containsKey(series);
+        return after.get(series) - before.getOrDefault(series, 0.0);
+    }
 }
