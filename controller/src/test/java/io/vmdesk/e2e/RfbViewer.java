@@ -21,11 +21,26 @@ final class RfbViewer implements WebSocket.Listener {
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private WebSocket socket;
 
-    static RfbViewer connect(String url) throws Exception {
+    /** @param subprotocols offered in the handshake (none by default, as noVNC since 1.2) */
+    static RfbViewer connect(String url, String... subprotocols) throws Exception {
         RfbViewer viewer = new RfbViewer();
-        viewer.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create(url), viewer).get(30, TimeUnit.SECONDS);
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (subprotocols.length > 0) {
+            builder.subprotocols(subprotocols[0], Arrays.copyOfRange(subprotocols, 1, subprotocols.length));
+        }
+        viewer.socket = builder.buildAsync(URI.create(url), viewer).get(30, TimeUnit.SECONDS);
         return viewer;
+    }
+
+    /** The subprotocol the server agreed to ("" when none). */
+    String subprotocol() {
+        return socket.getSubprotocol();
+    }
+
+    /** The server's first 12 bytes: its RFB version banner. */
+    String banner() throws Exception {
+        awaitBytes(12);
+        return new String(received(), 0, 12, StandardCharsets.US_ASCII);
     }
 
     /** The RFB 3.8 handshake with security type None; returns once ServerInit has arrived. */

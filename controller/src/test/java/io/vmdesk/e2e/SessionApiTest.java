@@ -111,7 +111,7 @@ class SessionApiTest {
     @Test
     @Order(2)
     void aLiveViewOfAnUnknownSessionClosesWith4404() throws Exception {
-        WebSocketProbe probe = WebSocketProbe.open(controller.baseUrl().replace("http", "ws")
+        RfbViewer probe = RfbViewer.connect(controller.baseUrl().replace("http", "ws")
                 + "/api/auth/session/00000000-0000-0000-0000-000000000000/novnc/websockify");
         assertThat(probe.closed.get(10, TimeUnit.SECONDS)).startsWith("4404 session-not-found");
     }
@@ -144,14 +144,14 @@ class SessionApiTest {
             macs.add(session.get("mac").asText());
             // reachable through the controller's proxy: the guest's RFB banner arrives over the WebSocket
             String ws = c.get("novncURL").asText().replace("http", "ws") + "/websockify";
-            WebSocketProbe offered = WebSocketProbe.open(ws, "binary");
-            assertThat(offered.firstBinary.get(20, TimeUnit.SECONDS)).startsWith("RFB 003.00");
-            assertThat(offered.socket.getSubprotocol()).isEqualTo("binary");
-            offered.socket.abort();
-            WebSocketProbe plain = WebSocketProbe.open(ws);
-            assertThat(plain.firstBinary.get(20, TimeUnit.SECONDS)).startsWith("RFB 003.00");
-            assertThat(plain.socket.getSubprotocol()).isEmpty();
-            plain.socket.abort();
+            RfbViewer offered = RfbViewer.connect(ws, "binary");
+            assertThat(offered.banner()).startsWith("RFB 003.00");
+            assertThat(offered.subprotocol()).isEqualTo("binary");
+            offered.abort();
+            RfbViewer plain = RfbViewer.connect(ws);
+            assertThat(plain.banner()).startsWith("RFB 003.00");
+            assertThat(plain.subprotocol()).isEmpty();
+            plain.abort();
         }
         assertThat(addresses).hasSize(3);
         assertThat(macs).hasSize(3);
@@ -171,9 +171,9 @@ class SessionApiTest {
 
         // a viewer watching a session that is deleted gets a close frame with the reason
         String id = created.get(0).get("sessionId").asText();
-        WebSocketProbe watcher = WebSocketProbe.open(created.get(0).get("novncURL").asText().replace("http", "ws")
+        RfbViewer watcher = RfbViewer.connect(created.get(0).get("novncURL").asText().replace("http", "ws")
                 + "/websockify");
-        watcher.firstBinary.get(20, TimeUnit.SECONDS);
+        watcher.banner();
         controller.delete("/api/auth/session/" + id);
         assertThat(watcher.closed.get(20, TimeUnit.SECONDS)).startsWith("1000 session-ended");
         JsonNode ended = ControllerProcess.json(controller.get("/api/auth/session/" + id));
