@@ -378,6 +378,8 @@ public final class NetnsGuestDriver implements GuestDriver {
         Map<String, String> env = builder.environment();
         Path home = dir.resolve("home");
         env.put("HOME", home.toString());
+        // the guest's own search path: the controller's (root's) may name directories the guest user cannot enter
+        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         env.put("XDG_CONFIG_HOME", home.resolve(".config").toString());
         env.put("XDG_CACHE_HOME", home.resolve(".cache").toString());
         env.put("XDG_DATA_HOME", home.resolve(".local/share").toString());
