@@ -3,6 +3,7 @@ package io.vmdesk.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.javalin.http.sse.SseClient;
 import io.vmdesk.session.SessionEvents;
+import io.vmdesk.session.SessionIds;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.session.SessionStatus;
 import io.vmdesk.store.SessionRow;
@@ -10,7 +11,6 @@ import io.vmdesk.store.StepRow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -26,7 +26,7 @@ final class EventStream {
 
     void handle(SseClient client) {
         String id = client.ctx().pathParam("id");
-        Optional<SessionRow> row = isUuid(id) ? sessions.find(id) : Optional.empty();
+        Optional<SessionRow> row = SessionIds.isValid(id) ? sessions.find(id) : Optional.empty();
         if (row.isEmpty()) {
             send(client, "error", Map.of("error", "session-not-found", "detail", "no session " + id));
             client.close();
@@ -76,11 +76,4 @@ final class EventStream {
         }
     }
 
-    private static boolean isUuid(String id) {
-        try {
-            return UUID.fromString(id).toString().equals(id);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
 }

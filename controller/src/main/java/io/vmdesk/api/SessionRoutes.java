@@ -6,6 +6,7 @@ import io.vmdesk.session.AdmissionException;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.provider.Recipe;
 import io.vmdesk.session.SessionEvents;
+import io.vmdesk.session.SessionIds;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.session.SessionStatus;
 import io.vmdesk.store.AuditRow;
@@ -16,7 +17,6 @@ import io.vmdesk.store.StepRow;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** The session API. Field names are kept from the predecessor, because existing front-ends read them. */
@@ -134,12 +134,8 @@ final class SessionRoutes {
     }
 
     static String sessionId(String raw) {
-        try {
-            if (UUID.fromString(raw).toString().equals(raw)) {
-                return raw;
-            }
-        } catch (IllegalArgumentException e) {
-            // reported below
+        if (SessionIds.isValid(raw)) {
+            return raw;
         }
         throw new ApiException(400, "invalid-session-id", "'" + shorten(raw)
                 + "' is not a session id (expected a lower-case UUID as returned by POST /api/auth/session)");

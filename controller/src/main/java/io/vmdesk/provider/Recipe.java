@@ -10,6 +10,8 @@ import java.util.List;
  * as the JSON the agent receives; {@link #problems()} says what is missing before a session is admitted for it.
  */
 public record Recipe(String name, ObjectNode json) {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     public String loginType() {
         return json.path("login").path("type").asText("");
@@ -33,7 +35,7 @@ public record Recipe(String name, ObjectNode json) {
             }
             JsonNode doc;
             try {
-                doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(content);
+                doc = JSON.readTree(content);
             } catch (java.io.IOException e) {
                 return path + " is not JSON, but the recipe requires fields in it";
             }

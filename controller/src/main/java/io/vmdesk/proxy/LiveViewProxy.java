@@ -3,6 +3,7 @@ package io.vmdesk.proxy;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
 import io.vmdesk.session.EndReason;
+import io.vmdesk.session.SessionIds;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.session.SessionStatus;
 import io.vmdesk.session.StartPipeline;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -97,7 +97,7 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
         // answering them is dropped by the idle timeout (twice the interval).
         ctx.enableAutomaticPings(pingInterval.toMillis(), TimeUnit.MILLISECONDS);
         ctx.session.setIdleTimeout(pingInterval.multipliedBy(2).plusSeconds(5));
-        if (!isUuid(id)) {
+        if (!SessionIds.isValid(id)) {
             tunnel.close(CloseCode.SESSION_NOT_FOUND, "not a session id");
             return;
         }
@@ -198,11 +198,4 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
         }
     }
 
-    private static boolean isUuid(String id) {
-        try {
-            return UUID.fromString(id).toString().equals(id);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
 }
