@@ -78,6 +78,8 @@ public final class ApiServer implements AutoCloseable {
                     ctx.method().name().equals("DELETE") ? Scope.SESSIONS_DELETE : Scope.SESSIONS_READ));
             cfg.routes.before("/api/auth/session/{id}/events", ctx -> KeyGuard.require(apiKeys, ctx,
                     Scope.SESSIONS_READ));
+            cfg.routes.before("/api/auth/session/{id}/logs", ctx -> KeyGuard.require(apiKeys, ctx,
+                    Scope.SESSIONS_READ));
             cfg.routes.before("/api/auth/session", ctx -> {
                 // A JSON body, not a form: a cross-site page cannot create sessions with a "simple" request.
                 String type = ctx.contentType();
@@ -90,6 +92,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/api/auth/sessions", routes::list);
             cfg.routes.get("/api/auth/session/{id}", routes::get);
             cfg.routes.delete("/api/auth/session/{id}", routes::delete);
+            cfg.routes.get("/api/auth/session/{id}/logs", routes::logs);
             cfg.routes.get("/api/auth/session/{id}/novnc", novnc::page);
             cfg.routes.get("/api/auth/session/{id}/novnc/status", routes::viewStatus);
             cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 
 /** The session API. Field names are kept from the predecessor, because existing front-ends read them. */
 final class SessionRoutes {
+    private static final int MAX_LOG_LINES = 2000;
     private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
 
     private final SessionManager sessions;
@@ -93,6 +94,37 @@ final class SessionRoutes {
         List<Map<String, Object>> out = sessions.list(status, blankToNull(ctx.queryParam("userId"))).stream()
                 .map(r -> describe(r, null)).toList();
         Json.send(ctx, 200, Map.of("sessions", out, "count", out.size()));
+    }
+
+    /**
+     * {@code GET …/logs?lines=N}: the session's steps and, while it lives, the tail of its guest's process logs (an
+     * ended session's guest directory is gone; its diagnosis keeps the tail that explained a failure).
+     */
+    void logs(Context ctx) {
+        SessionRow row = existing(ctx.pathParam("id"));
+        int lines = logLines(ctx.queryParam("lines"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sessionId", row.id());
+        out.put("status", row.status());
+        out.put("steps", sessions.steps(row.id()).stream().map(SessionEvents::asEvent).toList());
+        out.put("log", sessions.logTail(row.id(), lines).orElse(null));
+        out.put("diagnosis", row.diagnosis());
+        Json.send(ctx, 200, out);
+    }
+
+    private static int logLines(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return 100;
+        }
+        try {
+            int n = Integer.parseInt(raw.trim());
+            if (n >= 1 && n <= MAX_LOG_LINES) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ApiException(400, "invalid-lines", "lines must be a whole number from 1 to " + MAX_LOG_LINES);
     }
 
     void delete(Context ctx) {

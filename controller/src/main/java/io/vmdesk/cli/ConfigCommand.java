@@ -12,8 +12,20 @@ final class ConfigCommand implements Callable<Integer> {
     @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
     Path envFile;
 
+    @Option(names = "--markdown", description = "print the reference table of every variable (Markdown, as in "
+            + "docs/operator-guide.md) instead")
+    boolean markdown;
+
+    @Option(names = "--example", description = "print a commented example .env of every variable instead")
+    boolean example;
+
     @Override
     public Integer call() {
+        if (markdown || example) {
+            System.out.print(markdown ? io.vmdesk.install.SettingsReference.markdown()
+                    : io.vmdesk.install.SettingsReference.envFile(java.util.Map.of()));
+            return 0;
+        }
         try {
             Config config = ConfigLoading.loadOrExplain(System.getenv(), envFile);
             config.describe().forEach(System.out::println);

@@ -2,6 +2,7 @@ package io.vmdesk.session;
 
 import io.vmdesk.config.Config;
 import io.vmdesk.guest.GuestDriver;
+import io.vmdesk.guest.GuestHandle;
 import io.vmdesk.guest.GuestSpec;
 import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.net.HostNetwork;
@@ -150,6 +151,13 @@ public final class SessionManager implements AutoCloseable {
 
     public List<StepRow> steps(String id) {
         return store.sessions().steps(id);
+    }
+
+    /** The last lines of each of a live session's guest process logs; empty once the session has ended. */
+    public Optional<String> logTail(String id, int maxLines) {
+        LiveSession session = live.get(id);
+        GuestHandle guest = session == null ? null : session.guest;
+        return guest == null ? Optional.empty() : Optional.of(guest.logTail(maxLines));
     }
 
     /** Ends a session (idempotent: ending an ended session changes nothing). */

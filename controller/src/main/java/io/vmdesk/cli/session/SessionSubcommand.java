@@ -1,0 +1,61 @@
+package io.vmdesk.cli.session;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every {@code vmdesk session} subcommand shares: the connection options, output to picocli's writers (so tests
+ * can read it), and one place that turns a {@link ControllerException} into a message and an exit status.
+ */
+abstract class SessionSubcommand implements Callable<Integer> {
+    @Mixin
+    ControllerOptions controller;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public final Integer call() {
+        try {
+            run(controller.client());
+            return 0;
+        } catch (ControllerException e) {
+            err().println("vmdesk: " + e.getMessage());
+            err().flush();
+            return e.exitStatus;
+        } finally {
+            out().flush();
+        }
+    }
+
+    abstract void run(ControllerClient client) throws ControllerException;
+
+    boolean json() {
+        return controller.json;
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    void printJson(JsonNode node) {
+        try {
+            out().println(ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String path(String sessionId) {
+        return "/api/auth/session/" + sessionId;
+    }
+}
