@@ -206,6 +206,11 @@ class SessionCliTest {
         assertThat(run.err().strip()).isEqualTo("vmdesk: cannot reach the controller at http://127.0.0.1:" + port
                 + ": connection refused — start it with ./vmdesk serve or set --url (or VMDESK_URL)");
         assertThat(run.out()).isEmpty();
+
+        Run notHttp = vmdesk("session", "show", first, "--url", "ftp://127.0.0.1", "--api-key", "vmd_x");
+        assertThat(notHttp.status()).isEqualTo(3);
+        assertThat(notHttp.err().strip()).isEqualTo("vmdesk: 'ftp://127.0.0.1' is not an http:// or https:// URL; set "
+                + "--url (or VMDESK_URL) to the controller's address, e.g. http://127.0.0.1:4000");
     }
 
     @Test

@@ -71,8 +71,12 @@ final class ControllerClient {
         try {
             uri = URI.create(baseUrl + path);
         } catch (IllegalArgumentException e) {
-            throw new ControllerException("'" + baseUrl + "' is not a URL; set --url (or VMDESK_URL) to the "
-                    + "controller's address, e.g. http://127.0.0.1:4000", ControllerException.EXIT_UNREACHABLE);
+            uri = null;
+        }
+        if (uri == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new ControllerException("'" + baseUrl + "' is not an http:// or https:// URL; set --url (or "
+                    + "VMDESK_URL) to the controller's address, e.g. http://127.0.0.1:4000",
+                    ControllerException.EXIT_UNREACHABLE);
         }
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60));
         if (apiKey != null && !apiKey.isBlank()) {
