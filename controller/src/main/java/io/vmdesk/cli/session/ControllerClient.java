@@ -55,7 +55,8 @@ final class ControllerClient {
 
     /** Reads a server-sent events stream until the controller ends it; each event's data goes to {@code onData}. */
     void events(String path, Consumer<JsonNode> onData) throws ControllerException {
-        HttpRequest request = request(path).timeout(Duration.ofDays(1)).header("Accept", "text/event-stream").build();
+        // the timeout bounds the wait for the response's head; the stream itself lasts as long as the session
+        HttpRequest request = request(path).header("Accept", "text/event-stream").build();
         HttpResponse<Stream<String>> response = exchange(request, HttpResponse.BodyHandlers.ofLines());
         if (response.statusCode() != 200) {
             throw refused(response.statusCode(), String.join("\n", response.body().toList()));
