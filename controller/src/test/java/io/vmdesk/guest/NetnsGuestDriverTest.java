@@ -215,8 +215,10 @@ class NetnsGuestDriverTest {
         NetnsGuestDriver fresh = new NetnsGuestDriver(test.commands());
         fresh.remove("netns", spec.namespace(), "");
         assertThat(inside).noneMatch(ProcessHandle::isAlive);
-        assertThat(network.interfaces(Naming.INTERFACE_PREFIX)).as("the veth went with its peer")
-                .doesNotContain(spec.hostInterface());
+        // The kernel dismantles a deleted namespace (and the veths in it) in a work queue: on a busy host, a moment later.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(network.interfaces(Naming.INTERFACE_PREFIX)).as("the veth went with its peer")
+                        .doesNotContain(spec.hostInterface()));
         assertThat(ledger.teardown(fresh)).isEmpty();
         assertNothingLeft(spec, inside);
     }
