@@ -6,6 +6,7 @@ import io.vmdesk.agentapi.AgentRoutes;
 import io.vmdesk.auth.ApiKeys;
 import io.vmdesk.auth.Scope;
 import io.vmdesk.config.Config;
+import io.vmdesk.dashboard.DashboardRoutes;
 import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.store.Store;
 import io.vmdesk.vault.Vault;
@@ -42,6 +43,9 @@ public final class ApiServer implements AutoCloseable {
         EventStream events = new EventStream(sessions);
         CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
         NoVncRoutes novnc = new NoVncRoutes(routes);
+        OpenApiRoutes openApi = new OpenApiRoutes();
+        DashboardRoutes dashboard = new DashboardRoutes(sessions, apiKeys, store, () -> host(config, store, health),
+                config.publicUrl());
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
                 remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"), metrics);
         app = Javalin.create(cfg -> {
@@ -117,6 +121,10 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/api/health", ctx -> Json.send(ctx, 200, health.get()));
             cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
+            cfg.routes.get("/api/openapi.json", openApi::description);
+            cfg.routes.get("/api/docs", openApi::page);
+            cfg.routes.get("/api/docs/<file>", openApi::asset);
+            dashboard.register(cfg.routes);
 
             cfg.routes.exception(ApiException.class, (e, ctx) -> {
                 e.headers().forEach(ctx::header);
@@ -138,6 +146,25 @@ public final class ApiServer implements AutoCloseable {
                         + "see its log (" + e.getClass().getSimpleName() + ")"));
             });
         });
+    }
+
+    /** The dashboard's host panel: the health numbers plus the address pool's use. */
+    private static Map<String, Object> host(Config config, Store store, Supplier<Map<String, Object>> health) {
+        Map<String, Object> out = new LinkedHashMap<>(health.get());
+        out.put("poolLeased", store.leases().all().size());
+        out.put("poolSize", config.poolSize());
+        return out;
+    }
+
+    /** Every route as "METHOD path" (WebSockets as "WS path"), for the test that holds them against openapi.json. */
+    public java.util.List<String> routes() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        app.unsafe.internalRouter.allHttpHandlers().stream().map(h -> h.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .forEach(e -> out.add(e.method.name() + " " + e.path));
+        app.unsafe.internalRouter.allWsHandlers().stream().filter(h -> h.getType().name().equals("WEBSOCKET"))
+                .forEach(h -> out.add("WS " + h.getPath()));
+        return out;
     }
 
     /** Whether a request comes from a guest (its source address is on the sessions' network). */

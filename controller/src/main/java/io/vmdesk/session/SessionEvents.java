@@ -22,6 +22,9 @@ public final class SessionEvents {
     private final Store store;
     private final ControllerMetrics metrics;
     private final Map<String, Set<Consumer<Map<String, Object>>>> followers = new ConcurrentHashMap<>();
+    /** Followers of every session (the dashboard's live table). */
+    private final Set<java.util.function.BiConsumer<String, Map<String, Object>>> everyone =
+            ConcurrentHashMap.newKeySet();
 
     public SessionEvents(Store store, ControllerMetrics metrics) {
         this.store = store;
@@ -69,7 +72,20 @@ public final class SessionEvents {
         };
     }
 
+    /** Follows every session's steps and status changes; @return a handle that stops following */
+    public Runnable followAll(java.util.function.BiConsumer<String, Map<String, Object>> follower) {
+        everyone.add(follower);
+        return () -> everyone.remove(follower);
+    }
+
     private void publish(String sessionId, Map<String, Object> event) {
+        for (java.util.function.BiConsumer<String, Map<String, Object>> follower : everyone) {
+            try {
+                follower.accept(sessionId, event);
+            } catch (RuntimeException e) {
+                log.debug("session={} follower of all sessions failed: {}", sessionId, e.toString());
+            }
+        }
         Set<Consumer<Map<String, Object>>> set = followers.get(sessionId);
         if (set == null) {
             return;

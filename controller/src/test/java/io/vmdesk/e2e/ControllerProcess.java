@@ -81,15 +81,25 @@ final class ControllerProcess implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return controller.get(path);
+        return checked(controller.get(path));
     }
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        return controller.post(path, body);
+        return checked(controller.post(path, body));
     }
 
     HttpResponse<String> delete(String path) throws IOException, InterruptedException {
-        return controller.delete(path);
+        return checked(controller.delete(path));
+    }
+
+    /** Sends a request of the test's own making; the response is checked like every other. */
+    HttpResponse<String> send(java.net.http.HttpRequest request) throws IOException, InterruptedException {
+        return checked(http.send(request, HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** Holds a response against the controller's API description, /api/openapi.json; @return it */
+    HttpResponse<String> checked(HttpResponse<String> response) {
+        return OpenApiContract.served(baseUrl(), http).check(response);
     }
 
     void kill9() throws InterruptedException {

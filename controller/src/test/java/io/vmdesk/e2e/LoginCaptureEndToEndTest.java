@@ -302,7 +302,7 @@ class LoginCaptureEndToEndTest {
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }
-        return controller.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return controller.send(request.build());
     }
 
     private static HttpResponse<String> agent(String method, String id, String what, String token, String body)
@@ -318,7 +318,7 @@ class LoginCaptureEndToEndTest {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return controller.checked(client.send(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     /** The agent's token, as the guest delivered it: in the agent process's environment. */

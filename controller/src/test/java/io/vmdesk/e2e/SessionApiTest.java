@@ -67,10 +67,10 @@ class SessionApiTest {
                 "invalid-field");
         String tenMegabytes = "{\"provider\":\"" + "x".repeat(10 * 1024 * 1024) + "\"}";
         // on a client of its own: the server drops a connection whose oversized body it did not read
-        HttpResponse<String> big = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> big = controller.checked(java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(controller.baseUrl() + "/api/auth/session")).header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + controller.controller.apiKey())
-                .POST(HttpRequest.BodyPublishers.ofString(tenMegabytes)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(tenMegabytes)).build(), HttpResponse.BodyHandlers.ofString()));
         assertThat(big.statusCode()).isEqualTo(413);
         assertThat(ControllerProcess.json(big).get("error").asText()).isEqualTo("request-too-large");
         assertJsonError(controller.get("/api/auth/session/not-a-session"), 400, "invalid-session-id");
@@ -80,15 +80,15 @@ class SessionApiTest {
                 "session-not-found");
         assertJsonError(controller.get("/api/auth/sessions?status=SLEEPING"), 400, "invalid-status");
         assertJsonError(controller.get("/api/no-such-thing"), 404, "not-found");
-        HttpResponse<String> form = controller.http.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+        HttpResponse<String> form = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
                 + "/api/auth/session")).header("Content-Type", "text/plain")
                 .header("Authorization", "Bearer " + controller.controller.apiKey()).POST(HttpRequest.BodyPublishers.ofString(
-                "{\"provider\":\"codex\",\"userId\":\"u\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                "{\"provider\":\"codex\",\"userId\":\"u\"}")).build());
         assertJsonError(form, 415, "unsupported-media-type");
 
         // the platform's API needs a key with the right scope
-        HttpResponse<String> anonymous = controller.http.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
-                + "/api/auth/sessions")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> anonymous = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+                + "/api/auth/sessions")).build());
         assertJsonError(anonymous, 401, "missing-api-key");
         String readOnly;
         try (io.vmdesk.store.Store store = io.vmdesk.store.Store.open("jdbc:sqlite:"
@@ -96,11 +96,10 @@ class SessionApiTest {
             readOnly = new io.vmdesk.auth.ApiKeys(store, java.time.Clock.systemUTC()).create("reader",
                     java.util.Set.of(io.vmdesk.auth.Scope.SESSIONS_READ));
         }
-        HttpResponse<String> refused = controller.http.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+        HttpResponse<String> refused = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
                 + "/api/auth/session")).header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + readOnly)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"provider\":\"codex\",\"userId\":\"u\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString("{\"provider\":\"codex\",\"userId\":\"u\"}")).build());
         assertJsonError(refused, 403, "forbidden");
 
         assertThat(controller.get("/api/health").statusCode()).isEqualTo(200);
@@ -199,14 +198,14 @@ class SessionApiTest {
                     .contains("/api/auth/session/" + id + "/novnc/vnc.html?")
                     .contains("path=api/auth/session/" + id + "/novnc/websockify").contains("autoconnect=true")
                     .contains("resize=scale");
-            HttpResponse<String> html = controller.http.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
-                    + page.headers().firstValue("Location").orElseThrow())).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> html = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+                    + page.headers().firstValue("Location").orElseThrow())).build());
             assertThat(html.statusCode()).isEqualTo(200);
             assertThat(html.body()).contains("noVNC");
             HttpResponse<String> js = controller.get("/api/auth/session/" + id + "/novnc/app/ui.js");
             // the page's banner reads the session's status without an API key
-            HttpResponse<String> status = controller.http.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
-                    + "/api/auth/session/" + id + "/novnc/status")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> status = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+                    + "/api/auth/session/" + id + "/novnc/status")).build());
             assertThat(status.statusCode()).isEqualTo(200);
             assertThat(ControllerProcess.json(status).get("status").asText()).isIn("STARTING", "READY");
             assertThat(js.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");

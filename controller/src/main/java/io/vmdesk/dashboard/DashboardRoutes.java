@@ -1,0 +1,175 @@
+package io.vmdesk.dashboard;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.vmdesk.api.ApiException;
+import io.vmdesk.auth.ApiKeys;
+import io.vmdesk.session.SessionIds;
+import io.vmdesk.session.SessionManager;
+import io.vmdesk.store.AuditRow;
+import io.vmdesk.store.SessionRow;
+import io.vmdesk.store.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operators' dashboard under {@code /dashboard}: a login page that exchanges an admin API key for an HttpOnly
+ * cookie, the live table of sessions with the host panel, and a page per session. The cookie is SameSite=Strict, so
+ * another site cannot make a logged-in browser post the end or logout forms.
+ */
+public final class DashboardRoutes {
+    private static final Logger log = LoggerFactory.getLogger(DashboardRoutes.class);
+    /** What the session page shows of each process log. */
+    static final int LOG_TAIL_BYTES = 6 * 1024;
+    private static final Map<String, String> ASSETS = Map.of("dashboard.js", "text/javascript; charset=utf-8",
+            "session.js", "text/javascript; charset=utf-8", "dashboard.css", "text/css; charset=utf-8");
+
+    private final SessionManager sessions;
+    private final Store store;
+    private final DashboardLogins logins;
+    private final LiveFeed feed;
+    private final Supplier<Map<String, Object>> host;
+    private final boolean secureCookie;
+
+    public DashboardRoutes(SessionManager sessions, ApiKeys keys, Store store, Supplier<Map<String, Object>> host,
+            String publicUrl) {
+        this.sessions = sessions;
+        this.store = store;
+        this.host = host;
+        this.logins = new DashboardLogins(keys, store, Clock.systemUTC());
+        this.feed = new LiveFeed(sessions, host);
+        this.secureCookie = publicUrl.startsWith("https:");
+    }
+
+    public void register(RoutesConfig routes) {
+        routes.get("/dashboard", this::index);
+        routes.get("/dashboard/login", ctx -> html(ctx, 200, DashboardPages.login(null)));
+        routes.post("/dashboard/login", this::login);
+        routes.post("/dashboard/logout", this::logout);
+        routes.before("/dashboard/events", ctx -> requireLogin(ctx));
+        routes.sse("/dashboard/events", feed::handle);
+        routes.get("/dashboard/session/{id}", this::session);
+        routes.post("/dashboard/session/{id}/end", this::end);
+        routes.get("/dashboard/assets/{file}", this::asset);
+    }
+
+    private void index(Context ctx) {
+        if (loggedIn(ctx).isEmpty()) {
+            ctx.redirect("/dashboard/login");
+            return;
+        }
+        html(ctx, 200, DashboardPages.index(sessions.list(null, null).stream().limit(LiveFeed.INITIAL_ROWS).toList(),
+                host.get()));
+    }
+
+    private void login(Context ctx) {
+        Optional<String> cookie = logins.login(ctx.formParam("key"));
+        if (cookie.isEmpty()) {
+            log.warn("dashboard login refused from {}: not a live admin API key", ctx.req().getRemoteAddr());
+            html(ctx, 401, DashboardPages.login("That is not a live API key with the admin scope."));
+            return;
+        }
+        log.info("dashboard login from {} with key {}", ctx.req().getRemoteAddr(),
+                logins.keyId(cookie.get()).orElse("?"));
+        ctx.header("Set-Cookie", DashboardLogins.COOKIE + "=" + cookie.get() + "; Path=/dashboard; HttpOnly; "
+                + "SameSite=Strict; Max-Age=" + DashboardLogins.LIFETIME.toSeconds() + (secureCookie ? "; Secure" : ""));
+        ctx.redirect("/dashboard", HttpStatus.SEE_OTHER);
+    }
+
+    private void logout(Context ctx) {
+        logins.logout(ctx.cookie(DashboardLogins.COOKIE));
+        ctx.header("Set-Cookie", DashboardLogins.COOKIE + "=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0");
+        ctx.redirect("/dashboard/login", HttpStatus.SEE_OTHER);
+    }
+
+    private void session(Context ctx) {
+        if (loggedIn(ctx).isEmpty()) {
+            ctx.redirect("/dashboard/login");
+            return;
+        }
+        SessionRow row = existing(ctx.pathParam("id"));
+        html(ctx, 200, DashboardPages.session(row, sessions.steps(row.id()), logTails(sessions.guestLogs(row.id()))));
+    }
+
+    private void end(Context ctx) {
+        String keyId = requireLogin(ctx);
+        SessionRow row = existing(ctx.pathParam("id"));
+        SessionRow ended = sessions.delete(row.id()).orElse(row);
+        store.audit().append(new AuditRow(java.time.Instant.now(), keyId, "session.delete", ended.id(),
+                ended.userId(), ended.provider(), "from the dashboard"));
+        ctx.redirect("/dashboard/session/" + row.id(), HttpStatus.SEE_OTHER);
+    }
+
+    private void asset(Context ctx) throws IOException {
+        String file = ctx.pathParam("file");
+        String type = ASSETS.get(file);
+        if (type == null) {
+            throw new ApiException(404, "not-found", "no dashboard file '" + file + "'");
+        }
+        try (InputStream in = DashboardRoutes.class.getResourceAsStream("/web/" + file)) {
+            ctx.contentType(type).header("Cache-Control", "no-cache").result(in.readAllBytes());
+        }
+    }
+
+    private Optional<String> loggedIn(Context ctx) {
+        return logins.keyId(ctx.cookie(DashboardLogins.COOKIE));
+    }
+
+    private String requireLogin(Context ctx) {
+        return loggedIn(ctx).orElseThrow(() -> new ApiException(401, "not-logged-in",
+                "log in to the dashboard at /dashboard/login with an admin API key"));
+    }
+
+    private SessionRow existing(String id) {
+        if (!SessionIds.isValid(id)) {
+            throw new ApiException(400, "invalid-session-id", "not a session id (expected a lower-case UUID)");
+        }
+        return sessions.find(id).orElseThrow(() -> new ApiException(404, "session-not-found",
+                "no session " + id + " on this controller"));
+    }
+
+    /** The end of each of the guest's process logs, by file name; empty once the guest directory is gone. */
+    static Map<String, String> logTails(Path logs) {
+        Map<String, String> tails = new TreeMap<>();
+        if (!Files.isDirectory(logs)) {
+            return tails;
+        }
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                tails.put(file.getFileName().toString(), tail(file));
+            }
+        } catch (IOException e) {
+            tails.put("(unreadable)", e.getMessage());
+        }
+        return tails;
+    }
+
+    private static String tail(Path file) throws IOException {
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            long start = Math.max(0, in.length() - LOG_TAIL_BYTES);
+            in.seek(start);
+            byte[] bytes = new byte[(int) (in.length() - start)];
+            in.readFully(bytes);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            // start at a whole line when cut
+            return start > 0 && text.indexOf('\n') >= 0 ? "…" + text.substring(text.indexOf('\n')) : text;
+        }
+    }
+
+    private static void html(Context ctx, int status, String page) {
+        ctx.status(status).contentType("text/html; charset=utf-8").header("Cache-Control", "no-store").result(page);
+    }
+}
