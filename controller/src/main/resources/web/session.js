@@ -12,16 +12,28 @@
     return td;
   }
 
-  var events = new EventSource('/dashboard/events?session=' + encodeURIComponent(id));
+  var events = new EventSource('/dashboard/events?session=' + encodeURIComponent(id) + '&after='
+      + steps.querySelectorAll('tr').length);
   events.addEventListener('step', function (e) {
     var step = JSON.parse(e.data);
     var tr = document.createElement('tr');
     tr.className = step.outcome;
+    // placed on the scale of the steps rendered with the page (a late step may sit at its right edge)
+    var created = Number(summary.getAttribute('data-created-ms'));
+    var total = Math.max(1, Number(steps.parentNode.getAttribute('data-total-ms')));
+    var at = Math.max(0, Date.parse(step.startedAt) - created);
+    var left = Math.min(100, Math.floor(at * 100 / total));
+    var width = Math.max(1, Math.min(100 - left, Math.floor(step.millis * 100 / total)));
     cell(tr, step.name);
     cell(tr, step.outcome);
-    cell(tr, '');
+    cell(tr, at);
     cell(tr, step.millis);
-    cell(tr, '');
+    var bar = document.createElement('span');
+    bar.style.marginLeft = left + '%';
+    bar.style.width = width + '%';
+    var td = cell(tr, '');
+    td.className = 'bar';
+    td.appendChild(bar);
     cell(tr, step.detail);
     steps.appendChild(tr);
   });

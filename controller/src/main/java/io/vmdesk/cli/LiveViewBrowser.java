@@ -30,16 +30,8 @@ public final class LiveViewBrowser implements AutoCloseable {
 
     /** Opens the live-view URL and waits until noVNC is connected to the guest. */
     public static LiveViewBrowser open(String chromium, String url) throws IOException {
-        java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(Level.SEVERE);
         Path profile = Files.createTempDirectory("vmdesk-viewer-");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(resolve(chromium));
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1280,860", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of(resolve("chromedriver")).toFile()).build();
-        ChromeDriver driver = new ChromeDriver(service, options);
+        ChromeDriver driver = headless(chromium, profile);
         LiveViewBrowser browser = new LiveViewBrowser(driver, profile);
         try {
             driver.get(url);
@@ -49,6 +41,22 @@ public final class LiveViewBrowser implements AutoCloseable {
             throw e;
         }
         return browser;
+    }
+
+    /**
+     * Debian's Chromium, headless, driven by Debian's chromedriver, with a profile of its own in {@code profile}
+     * (the caller deletes it). Also used by the dashboard's browser test.
+     */
+    public static ChromeDriver headless(String chromium, Path profile) {
+        java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(Level.SEVERE);
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(resolve(chromium));
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,860", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(Path.of(resolve("chromedriver")).toFile()).build();
+        return new ChromeDriver(service, options);
     }
 
     /** noVNC marks the document "noVNC_connected" once the RFB handshake is done. */

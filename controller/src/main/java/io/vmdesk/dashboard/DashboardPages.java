@@ -76,7 +76,8 @@ final class DashboardPages {
         boolean live = !SessionStatus.valueOf(row.status()).isFinal();
         StringBuilder body = new StringBuilder(header("Session " + row.id()));
         body.append("<p><a href=\"/dashboard\">← all sessions</a></p>\n<section id=\"summary\" data-session=\"")
-                .append(text(row.id())).append("\"><dl>\n");
+                .append(text(row.id())).append("\" data-created-ms=\"").append(row.createdAt().toEpochMilli())
+                .append("\"><dl>\n");
         Map<String, String> cells = LiveFeed.cells(row);
         cells.put("endedReason", row.endedReason());
         cells.put("lastDisconnect", row.lastDisconnect());
@@ -111,7 +112,8 @@ final class DashboardPages {
     /** Steps in order, each with its offset from the session's creation, its duration and a bar to scale. */
     private static String timeline(SessionRow row, List<StepRow> steps) {
         long total = Math.max(1, steps.stream().mapToLong(s -> offset(row, s) + s.millis()).max().orElse(1));
-        StringBuilder out = new StringBuilder("<section><h2>Steps</h2>\n<table id=\"steps\"><thead><tr><th>step</th>"
+        StringBuilder out = new StringBuilder("<section><h2>Steps</h2>\n<table id=\"steps\" data-total-ms=\"" + total
+                + "\"><thead><tr><th>step</th>"
                 + "<th>outcome</th><th>at (ms)</th><th>took (ms)</th><th>timeline</th><th>detail</th></tr></thead>"
                 + "\n<tbody>\n");
         for (StepRow step : steps) {

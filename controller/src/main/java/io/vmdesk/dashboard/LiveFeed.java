@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.sse.SseClient;
 import io.vmdesk.session.SessionIds;
 import io.vmdesk.session.SessionManager;
+import io.vmdesk.session.SessionEvents;
 import io.vmdesk.store.SessionRow;
+import io.vmdesk.store.StepRow;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,6 +70,16 @@ final class LiveFeed {
         });
         List<SessionRow> rows = followed != null ? sessions.find(followed).stream().toList()
                 : sessions.list(null, null).stream().limit(INITIAL_ROWS).toList();
+        if (followed != null) {
+            // the steps recorded after the page was rendered (it says how many it showed)
+            List<StepRow> steps = sessions.steps(followed);
+            int shown = Math.min(steps.size(), Math.max(0, parse(client.ctx().queryParam("after"))));
+            for (StepRow step : steps.subList(shown, steps.size())) {
+                Map<String, Object> event = new LinkedHashMap<>(SessionEvents.asEvent(step));
+                event.put("sessionId", followed);
+                send(client, "step", event);
+            }
+        }
         for (SessionRow row : rows.reversed()) {
             send(client, "session", cells(row));
         }
@@ -78,6 +90,14 @@ final class LiveFeed {
             Thread.currentThread().interrupt();
         }
         unfollow.run();
+    }
+
+    private static int parse(String number) {
+        try {
+            return number == null ? 0 : Integer.parseInt(number);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** One writer at a time: events of different sessions arrive on different threads. */
