@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +24,7 @@ import java.util.function.Supplier;
 final class LiveFeed {
     /** The most sessions sent on connect: the table is for watching, the API is for searching. */
     static final int INITIAL_ROWS = 200;
+    static final Duration KEEPALIVE = Duration.ofSeconds(15);
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -85,7 +87,15 @@ final class LiveFeed {
         }
         send(client, "host", host.get());
         try {
-            closed.await();
+            // a comment now and then: proxies keep the stream open, and a browser that left is noticed
+            while (!closed.await(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)) {
+                synchronized (client) {
+                    if (client.terminated()) {
+                        break;
+                    }
+                    client.sendComment("keepalive");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -128,6 +128,28 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theDashboardAndDocsAnswerAsDescribedWithoutALogin() throws Exception {
+        // each response is held against /api/openapi.json by ControllerProcess
+        assertThat(controller.get("/dashboard").statusCode()).isEqualTo(302);
+        assertThat(controller.get("/dashboard/session/" + java.util.UUID.randomUUID()).statusCode()).isEqualTo(302);
+        assertThat(controller.get("/dashboard/login").body()).contains("Admin API key");
+        java.net.http.HttpResponse<String> refused = controller.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(controller.baseUrl() + "/dashboard/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + controller.controller.apiKey() + "x"))
+                .build());
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("Set-Cookie")).isEmpty();
+        assertThat(controller.post("/dashboard/session/" + java.util.UUID.randomUUID() + "/end", "").statusCode())
+                .isEqualTo(401);
+        assertThat(controller.get("/dashboard/assets/dashboard.js").body()).contains("EventSource");
+        assertThat(controller.get("/dashboard/assets/nothing.js").statusCode()).isEqualTo(404);
+        assertThat(ControllerProcess.json(controller.get("/api/openapi.json")).get("openapi").asText())
+                .isEqualTo("3.1.0");
+        assertThat(controller.get("/api/docs/swagger-ui-bundle.js").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void swaggerUiShowsTheApiDescription() {
         browser.get(controller.baseUrl() + "/api/docs");
         waiting(30).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".opblock")));
