@@ -106,6 +106,9 @@ class DashboardBrowserTest {
                 "return document.documentElement.classList.contains('noVNC_connected')"));
         browser.switchTo().defaultContent();
         Thread.sleep(2000); // the first framebuffer update, and noVNC's control bar sliding away
+        // the whole page in one picture: summary, timeline, desktop, logs
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 2400));
+        browser.executeScript("window.scrollTo(0, 0)");
         Path shot = Path.of("target", "dashboard-session.png");
         Files.createDirectories(shot.getParent());
         Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
