@@ -72,7 +72,7 @@ final class DashboardPages {
         return Html.page("vmdesk dashboard", body.toString(), "dashboard.js");
     }
 
-    static String session(SessionRow row, List<StepRow> steps, Map<String, String> logs) {
+    static String session(SessionRow row, List<StepRow> steps, String log) {
         boolean live = !SessionStatus.valueOf(row.status()).isFinal();
         StringBuilder body = new StringBuilder(header("Session " + row.id()));
         body.append("<p><a href=\"/dashboard\">← all sessions</a></p>\n<section id=\"summary\" data-session=\"")
@@ -100,11 +100,12 @@ final class DashboardPages {
             body.append("<p>The session has ended: no desktop to show.</p>\n");
         }
         body.append("</section>\n<section id=\"logs\"><h2>Process log (tail)</h2>\n");
-        if (logs.isEmpty()) {
-            body.append("<p>No logs: the guest has not started yet, or was torn down.</p>\n");
+        if (log == null) {
+            body.append("<p>No logs: the guest has not started yet, or was torn down (the diagnosis keeps what "
+                    + "explained a failure).</p>\n");
+        } else {
+            body.append("<pre id=\"log\">").append(text(log)).append("</pre>\n");
         }
-        logs.forEach((name, tail) -> body.append("<h3>").append(text(name)).append("</h3><pre>").append(text(tail))
-                .append("</pre>\n"));
         body.append("</section>\n");
         return Html.page("vmdesk · session " + row.id(), body.toString(), "session.js");
     }

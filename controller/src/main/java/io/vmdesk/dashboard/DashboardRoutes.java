@@ -12,16 +12,10 @@ import io.vmdesk.store.SessionRow;
 import io.vmdesk.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DashboardRoutes {
     private static final Logger log = LoggerFactory.getLogger(DashboardRoutes.class);
-    /** What the session page shows of each process log. */
-    static final int LOG_TAIL_BYTES = 6 * 1024;
+    /** What the session page shows of each guest process's log. */
+    static final int LOG_TAIL_LINES = 40;
     private static final Map<String, String> ASSETS = Map.of("dashboard.js", "text/javascript; charset=utf-8",
             "session.js", "text/javascript; charset=utf-8", "dashboard.css", "text/css; charset=utf-8");
 
@@ -101,7 +95,8 @@ public final class DashboardRoutes {
             return;
         }
         SessionRow row = existing(ctx.pathParam("id"));
-        html(ctx, 200, DashboardPages.session(row, sessions.steps(row.id()), logTails(sessions.guestLogs(row.id()))));
+        html(ctx, 200, DashboardPages.session(row, sessions.steps(row.id()),
+                sessions.logTail(row.id(), LOG_TAIL_LINES).orElse(null)));
     }
 
     private void end(Context ctx) {
@@ -139,34 +134,6 @@ public final class DashboardRoutes {
         }
         return sessions.find(id).orElseThrow(() -> new ApiException(404, "session-not-found",
                 "no session " + id + " on this controller"));
-    }
-
-    /** The end of each of the guest's process logs, by file name; empty once the guest directory is gone. */
-    static Map<String, String> logTails(Path logs) {
-        Map<String, String> tails = new TreeMap<>();
-        if (!Files.isDirectory(logs)) {
-            return tails;
-        }
-        try (Stream<Path> files = Files.list(logs)) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                tails.put(file.getFileName().toString(), tail(file));
-            }
-        } catch (IOException e) {
-            tails.put("(unreadable)", e.getMessage());
-        }
-        return tails;
-    }
-
-    private static String tail(Path file) throws IOException {
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            long start = Math.max(0, in.length() - LOG_TAIL_BYTES);
-            in.seek(start);
-            byte[] bytes = new byte[(int) (in.length() - start)];
-            in.readFully(bytes);
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            // start at a whole line when cut
-            return start > 0 && text.indexOf('\n') >= 0 ? "…" + text.substring(text.indexOf('\n')) : text;
-        }
     }
 
     private static void html(Context ctx, int status, String page) {

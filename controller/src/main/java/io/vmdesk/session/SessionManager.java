@@ -110,7 +110,7 @@ public final class SessionManager implements AutoCloseable {
                     (System.nanoTime() - started) / 1_000_000, address.get() + " " + mac));
             GuestSpec spec = new GuestSpec(id, address.get(), config.internalNetwork(), config.gateway(), mac,
                     Naming.interfaceName(id), Naming.namespaceName(instanceTag, id),
-                    guestDir(id), config.bridgeDevice(), config.chromiumBin(),
+                    config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin(),
                     agents.launchFor(id));
             session = new LiveSession(id, provider, spec, now, expiresAt);
             live.put(id, session);
@@ -216,15 +216,6 @@ public final class SessionManager implements AutoCloseable {
     /** Every session's steps and status changes, as (session id, event); @return a handle that stops following */
     public Runnable followAll(java.util.function.BiConsumer<String, java.util.Map<String, Object>> follower) {
         return events.followAll(follower);
-    }
-
-    /** Where a session's guest writes its processes' logs (gone once the session is torn down). */
-    public java.nio.file.Path guestLogs(String id) {
-        return guestDir(id).resolve("logs");
-    }
-
-    private java.nio.file.Path guestDir(String id) {
-        return config.dataDir().resolve("sessions").resolve(id);
     }
 
     /** Bounds on what one session may put in the store. */

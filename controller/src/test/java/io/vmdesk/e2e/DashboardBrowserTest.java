@@ -89,6 +89,10 @@ class DashboardBrowserTest {
                 .isEqualTo("dashboard-user");
         assertThat(browser.findElement(By.cssSelector("[data-host=liveSessions]")).getText()).isEqualTo("1");
         assertThat(browser.findElement(By.cssSelector("[data-host=poolLeased]")).getText()).isEqualTo("1");
+        // the API's view of the same session's logs, held against the description like every response here
+        assertThat(ControllerProcess.json(controller.get("/api/auth/session/" + id + "/logs?lines=5")).get("log")
+                .asText()).contains(".log");
+        assertThat(controller.get("/api/auth/session/" + id + "/logs?lines=0").statusCode()).isEqualTo(400);
 
         // its page: the step timeline and the desktop, embedded and connected
         browser.findElement(By.cssSelector("#s-" + id + " a")).click();
