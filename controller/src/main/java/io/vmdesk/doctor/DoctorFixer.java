@@ -35,6 +35,7 @@ public final class DoctorFixer {
 
     /** Applies the fixes the report calls for; returns one line per change (or per fix that failed). */
     public List<String> apply(Report report) {
+        // The bridge first: its STP setting decides whether a port can be set to forwarding.
         List<String> changes = new ArrayList<>();
         boolean bridge = report.problems().stream().anyMatch(c -> BRIDGE_CHECKS.contains(c.id()));
         if (bridge) {
@@ -49,6 +50,12 @@ public final class DoctorFixer {
         for (Check c : report.problems()) {
             try {
                 switch (c.id()) {
+                    case "bridge.port-state" -> {
+                        // with STP off now, a port left listening or learning is set to forwarding by hand
+                        cmd.runChecked(Duration.ofSeconds(10), "ip", "link", "set", "dev", c.target(), "type",
+                                "bridge_slave", "state", "3");
+                        changes.add("set bridge port " + c.target() + " to forwarding");
+                    }
                     case "leftover.interface" -> {
                         HostNetwork.deleteLink(cmd, c.target());
                         changes.add("deleted leftover interface " + c.target());

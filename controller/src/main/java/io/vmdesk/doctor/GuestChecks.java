@@ -71,7 +71,7 @@ final class GuestChecks implements CheckFamily {
         String mac = String.join(", ", arp.macs());
         VncProbe.Result vnc = VncProbe.probe(exam.host.commands(), g.address(), StartPipeline.VNC_PORT);
         if (vnc.banner().isPresent()) {
-            return Check.ok("guest.reach", g.label(), "ARP answered by " + mac + "; port " + StartPipeline.VNC_PORT
+            return Check.ok("guest.reach", g.label(), "ARP for " + g.address() + " answered by " + mac + "; port " + StartPipeline.VNC_PORT
                     + " sent " + vnc.banner().get());
         }
         ReadinessFailure f = vnc.failure();

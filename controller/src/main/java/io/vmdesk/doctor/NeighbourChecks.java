@@ -50,7 +50,8 @@ final class NeighbourChecks implements CheckFamily {
     /**
      * gc_thresh3 is a hard limit on entries ("neighbour table overflow"), gc_thresh2 the point where entries are
      * reclaimed aggressively. The table is shared by all namespaces and its sysctls exist only in the initial one,
-     * so they are read there when this namespace lacks them.
+     * so they are read there when this namespace lacks them (from this process's own /proc/sys, or through
+     * pid 1's namespace).
      */
     private static Check thresholds(Examination exam) {
         int needed = exam.config.maxSessions() + HEADROOM;
@@ -79,6 +80,14 @@ final class NeighbourChecks implements CheckFamily {
     private static Optional<Integer> threshold(Examination exam, int n) {
         String path = "net/ipv4/neigh/default/gc_thresh" + n;
         Optional<String> here = exam.host.sysctl(path);
+        if (here.isEmpty()) {
+            // this process may sit in the initial namespace while it inspects another (--netns)
+            try {
+                here = Optional.of(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/" + path)).strip());
+            } catch (java.io.IOException e) {
+                here = Optional.empty();
+            }
+        }
         if (here.isEmpty()) {
             var r = exam.host.run(Duration.ofSeconds(5), "nsenter", "--net=/proc/1/ns/net", "cat", "/proc/sys/" + path);
             here = r.ok() ? Optional.of(r.stdout().strip()) : Optional.empty();
