@@ -82,8 +82,9 @@ final class NeighbourChecks implements CheckFamily {
         Optional<String> here = exam.host.sysctl(path);
         if (here.isEmpty()) {
             // this process may sit in the initial namespace while it inspects another (--netns)
-            try {
-                here = Optional.of(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/" + path)).strip());
+            // a stream, not Files.readString: procfs reports size 0 and Files.readString then returns one byte
+            try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("/proc/sys/" + path))) {
+                here = Optional.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip());
             } catch (java.io.IOException e) {
                 here = Optional.empty();
             }
