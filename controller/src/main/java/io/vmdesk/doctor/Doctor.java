@@ -24,6 +24,8 @@ public final class Doctor {
             new GuestInterfaceChecks(), new Layer2Checks(), new NetfilterChecks(), new RoutingChecks(),
             new GuestChecks(), new NeighbourChecks());
 
+    private static final java.util.Set<String> LIVE = java.util.Set.of("STARTING", "READY", "ENDING");
+
     private final HostCommands cmd;
     private final Config config;
     private final List<ConfigException.Problem> configProblems;
@@ -57,9 +59,20 @@ public final class Doctor {
         if (row.isEmpty()) {
             return Optional.empty();
         }
-        List<GuestTarget> guests = GuestTarget.of(store, config, row.get()).stream().toList();
-        return Optional.of(run(new Examination(new HostState(cmd), config, configProblems, store, guests, false),
-                HOST_FAMILIES));
+        // An ended session's guest is gone by design: examine the host only, and say so.
+        boolean live = LIVE.contains(row.get().status());
+        List<GuestTarget> guests = live ? GuestTarget.of(store, config, row.get()).stream().toList() : List.of();
+        Report report = run(new Examination(new HostState(cmd), config, configProblems, store, guests, false),
+                HOST_FAMILIES);
+        if (live) {
+            return Optional.of(report);
+        }
+        List<Check> checks = new ArrayList<>();
+        checks.add(Check.ok("session.status", "session " + sessionId, "the session is " + row.get().status()
+                + " (" + row.get().endedReason() + "); its guest was torn down, so only the host is examined; its "
+                + "diagnosis holds what was found when it failed"));
+        checks.addAll(report.checks());
+        return Optional.of(new Report(checks));
     }
 
     private static Report run(Examination exam, List<CheckFamily> families) {

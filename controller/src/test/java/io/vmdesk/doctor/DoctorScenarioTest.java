@@ -63,6 +63,12 @@ class DoctorScenarioTest {
     }
 
     @Test
+    void aMissingEnvFileOrNamespaceIsRefusedWithExitStatusTwo() {
+        assertThat(doctor("--env-file", temp.resolve("missing.env").toString()).exit()).isEqualTo(2);
+        assertThat(doctor("--netns", "vmdesk-no-such-namespace").exit()).isEqualTo(2);
+    }
+
+    @Test
     void thePredecessorsEveningInOneScript() throws Exception {
         try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
             String ns = lab.ns.name();

@@ -51,6 +51,8 @@ class DiagnosticsApiTest {
 
             HttpResponse<String> own = controller.get("/api/auth/session/" + id + "/diagnostics");
             assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+            assertThat(ControllerProcess.json(own).get("checks").get(0).get("evidence").asText())
+                    .contains("the session is FAILED");
             assertThat(controller.get("/api/auth/session/" + UUID.randomUUID() + "/diagnostics").statusCode())
                     .isEqualTo(404);
             HttpResponse<String> anonymous = controller.http.send(HttpRequest.newBuilder(
