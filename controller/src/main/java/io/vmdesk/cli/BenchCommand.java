@@ -98,6 +98,8 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("| full doctor run, min / max | %d / %d ms |%n", sorted.getFirst(), sorted.getLast());
         System.out.printf("| checks in the report (ok / warn / fail) | %d (%s / %s / %s) |%n", last.get("checks").size(),
                 last.get("summary").get("ok"), last.get("summary").get("warn"), last.get("summary").get("fail"));
+        // where the time went, as the controller logged it
+        controller.log().lines().filter(l -> l.contains("doctor: ")).forEach(System.err::println);
         for (JsonNode c : last.get("checks")) {
             if (!c.get("status").asText().equals("ok")) {
                 System.err.println("doctor: " + c);

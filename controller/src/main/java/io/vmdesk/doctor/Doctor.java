@@ -78,7 +78,9 @@ public final class Doctor {
     private static Report run(Examination exam, List<CheckFamily> families) {
         long t0 = System.nanoTime();
         List<Check> checks = new ArrayList<>();
+        List<String> timings = new ArrayList<>();
         for (CheckFamily family : families) {
+            long f0 = System.nanoTime();
             try {
                 checks.addAll(family.run(exam));
             } catch (RuntimeException e) {
@@ -87,11 +89,12 @@ public final class Doctor {
                         "could not run: " + e.getMessage(), "run the failing command by hand to see why; "
                                 + "report it if the output looks normal"));
             }
+            timings.add(family.name() + " " + (System.nanoTime() - f0) / 1_000_000);
         }
         Report report = new Report(checks);
-        log.info("doctor: {} ok, {} warn, {} fail in {} ms ({} guests)", report.count(Status.OK),
+        log.info("doctor: {} ok, {} warn, {} fail in {} ms ({} guests; ms per family: {})", report.count(Status.OK),
                 report.count(Status.WARN), report.count(Status.FAIL), (System.nanoTime() - t0) / 1_000_000,
-                exam.guests.size());
+                exam.guests.size(), String.join(", ", timings));
         return report;
     }
 }

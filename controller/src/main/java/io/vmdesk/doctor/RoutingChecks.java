@@ -22,6 +22,10 @@ final class RoutingChecks implements CheckFamily {
         String bridge = exam.bridge();
         List<String> misrouted = new ArrayList<>();
         if (exam.host.link(bridge).isPresent()) {
+            // one `ip route get` per guest, all at once
+            try (var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
+                exam.guests.forEach(g -> pool.submit(() -> exam.host.routeTo(g.address().toString())));
+            }
             for (GuestTarget g : exam.guests) {
                 Optional<JsonNode> route = exam.host.routeTo(g.address().toString());
                 String dev = route.map(r -> r.path("dev").asText("")).orElse("");
