@@ -41,6 +41,14 @@ public final class Examination {
     }
 
     ArpProbe.Answer arp(GuestTarget guest) {
-        return arp.computeIfAbsent(guest.address().toString(), a -> ArpProbe.probe(host, bridge(), guest.address()));
+        // not computeIfAbsent: the probe takes a second, and must not hold the map's lock while other guests wait
+        String key = guest.address().toString();
+        ArpProbe.Answer answer = arp.get(key);
+        if (answer == null) {
+            answer = ArpProbe.probe(host, bridge(), guest.address());
+            ArpProbe.Answer earlier = arp.putIfAbsent(key, answer);
+            answer = earlier != null ? earlier : answer;
+        }
+        return answer;
     }
 }

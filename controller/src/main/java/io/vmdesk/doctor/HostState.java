@@ -34,7 +34,7 @@ public final class HostState {
 
     /** {@code ip -j -d link show}: every link with details (kind, master, bridge/port data, flags). */
     public JsonNode links() {
-        return (JsonNode) cache.computeIfAbsent("links", k -> ipJson("-d", "link", "show"));
+        return (JsonNode) memo("links", k -> ipJson("-d", "link", "show"));
     }
 
     public Optional<JsonNode> link(String name) {
@@ -48,7 +48,7 @@ public final class HostState {
 
     /** {@code ip -j addr show}: links with their addresses. */
     public JsonNode addresses() {
-        return (JsonNode) cache.computeIfAbsent("addrs", k -> ipJson("-4", "addr", "show"));
+        return (JsonNode) memo("addrs", k -> ipJson("-4", "addr", "show"));
     }
 
     /** The IPv4 addresses of a device as {@code a.b.c.d/n}. */
@@ -68,12 +68,12 @@ public final class HostState {
 
     /** {@code ip -j -4 route show table main}. */
     public JsonNode routes() {
-        return (JsonNode) cache.computeIfAbsent("routes", k -> ipJson("-4", "route", "show", "table", "main"));
+        return (JsonNode) memo("routes", k -> ipJson("-4", "route", "show", "table", "main"));
     }
 
     /** {@code ip -j route get ADDRESS}: the route the kernel picks for a destination. */
     public Optional<JsonNode> routeTo(String address) {
-        JsonNode r = (JsonNode) cache.computeIfAbsent("route-get " + address, k -> {
+        JsonNode r = (JsonNode) memo("route-get " + address, k -> {
             HostCommands.Result res = cmd.run(TIMEOUT, "ip", "-j", "-4", "route", "get", address);
             return res.ok() ? parse(res.stdout()) : JsonNodeFactory.instance.arrayNode();
         });
@@ -82,7 +82,7 @@ public final class HostState {
 
     /** {@code ip -j neigh show}: the neighbour (ARP) table. */
     public JsonNode neighbours() {
-        return (JsonNode) cache.computeIfAbsent("neigh", k -> ipJson("-4", "neigh", "show"));
+        return (JsonNode) memo("neigh", k -> ipJson("-4", "neigh", "show"));
     }
 
     /** Forgets the neighbour table, after probes changed it. */
@@ -92,7 +92,7 @@ public final class HostState {
 
     /** A /proc/sys value (e.g. {@code net/ipv4/ip_forward}) as this namespace sees it; empty when absent. */
     public Optional<String> sysctl(String path) {
-        String v = (String) cache.computeIfAbsent("sysctl " + path, k -> {
+        String v = (String) memo("sysctl " + path, k -> {
             HostCommands.Result r = cmd.run(TIMEOUT, "cat", "/proc/sys/" + path);
             return r.ok() ? r.stdout().strip() : "\u0000";
         });
@@ -102,7 +102,7 @@ public final class HostState {
     /** Names registered under /run/netns ({@code ip netns list}). */
     public List<String> namespaces() {
         @SuppressWarnings("unchecked")
-        List<String> names = (List<String>) cache.computeIfAbsent("netns", k -> {
+        List<String> names = (List<String>) memo("netns", k -> {
             HostCommands.Result r = cmd.run(TIMEOUT, "ip", "netns", "list");
             List<String> out = new ArrayList<>();
             for (String line : r.stdout().split("\n")) {
@@ -118,7 +118,7 @@ public final class HostState {
 
     /** {@code nft -j list ruleset}; empty when nft is missing or refuses. */
     public Optional<JsonNode> nftRuleset() {
-        JsonNode r = (JsonNode) cache.computeIfAbsent("nft", k -> {
+        JsonNode r = (JsonNode) memo("nft", k -> {
             HostCommands.Result res;
             try {
                 res = cmd.run(TIMEOUT, "nft", "-j", "list", "ruleset");
@@ -128,6 +128,22 @@ public final class HostState {
             return res.ok() ? parse(res.stdout()) : JsonNodeFactory.instance.nullNode();
         });
         return r.isNull() ? Optional.empty() : Optional.of(r);
+    }
+
+    /**
+     * The cached value, computed on first use. Not computeIfAbsent: that holds a lock on the map's bin while the
+     * command runs, which serialises parallel lookups of different keys (50 guests' routes, one after another).
+     */
+    private Object memo(String key, java.util.function.Function<String, Object> compute) {
+        Object value = cache.get(key);
+        if (value == null) {
+            value = compute.apply(key);
+            Object earlier = cache.putIfAbsent(key, value);
+            if (earlier != null) {
+                value = earlier;
+            }
+        }
+        return value;
     }
 
     /** Runs a read-only command (arping, ip -n …) and returns its result. */
