@@ -37,7 +37,8 @@ public final class ApiServer implements AutoCloseable {
     private final Config config;
 
     public ApiServer(Config config, SessionManager sessions, ProviderCatalog providers, AgentRoutes agent,
-            Vault vault, ApiKeys apiKeys, Store store, ControllerMetrics metrics, Supplier<Map<String, Object>> health) {
+            Vault vault, ApiKeys apiKeys, Store store, ControllerMetrics metrics, Supplier<Map<String, Object>> health,
+            io.vmdesk.doctor.Doctor doctor) {
         this.config = config;
         SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl(), store);
         EventStream events = new EventStream(sessions);
@@ -46,6 +47,7 @@ public final class ApiServer implements AutoCloseable {
         OpenApiRoutes openApi = new OpenApiRoutes();
         DashboardRoutes dashboard = new DashboardRoutes(sessions, apiKeys, store, () -> host(config, store, health),
                 config.publicUrl());
+        DiagnosticRoutes diagnostics = new DiagnosticRoutes(doctor);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
                 remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"), metrics);
         app = Javalin.create(cfg -> {
@@ -92,6 +94,11 @@ public final class ApiServer implements AutoCloseable {
                             "send the body as JSON with Content-Type: application/json");
                 }
             });
+            // Diagnostics show the host's network in detail: operators only.
+            cfg.routes.before("/api/diagnostics", ctx -> KeyGuard.require(apiKeys, ctx, Scope.ADMIN));
+            cfg.routes.before("/api/auth/session/{id}/diagnostics", ctx -> KeyGuard.require(apiKeys, ctx, Scope.ADMIN));
+            cfg.routes.get("/api/diagnostics", diagnostics::host);
+            cfg.routes.get("/api/auth/session/{id}/diagnostics", diagnostics::session);
             cfg.routes.post("/api/auth/session", routes::create);
             cfg.routes.get("/api/auth/sessions", routes::list);
             cfg.routes.get("/api/auth/session/{id}", routes::get);

@@ -5,6 +5,7 @@ import io.vmdesk.agentapi.AgentTokens;
 import io.vmdesk.api.ApiServer;
 import io.vmdesk.auth.ApiKeys;
 import io.vmdesk.config.ConfigException;
+import io.vmdesk.doctor.Doctor;
 import io.vmdesk.vault.MasterKeys;
 import io.vmdesk.vault.Vault;
 import io.vmdesk.provider.ProviderCatalog;
@@ -99,10 +100,15 @@ public final class Controller implements AutoCloseable {
                 metrics.sessionsInStatus(status.name(), () -> sessions.count(status));
             }
             metrics.pool(() -> store.leases().all().size(), config.poolSize());
+            Doctor doctor = new Doctor(host, config, List.of(), store);
+            // A session that does not become ready gets the doctor's findings for it in its diagnosis.
+            sessions.diagnoseFailuresWith(id -> doctor.examineSession(id)
+                    .filter(r -> !r.problems().isEmpty())
+                    .map(r -> "doctor:\n" + r.toText(false)));
             ReconcileReport report = sessions.reconcile();
             ApiServer api = new ApiServer(config, sessions, providers,
                     new AgentRoutes(sessions, providers, agentTokens), vault, apiKeys, store, metrics,
-                    () -> health(config, store, sessions));
+                    () -> health(config, store, sessions), doctor);
             api.start();
             log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),
                     config.guestDriver(), store.kind(), config.bridgeDevice(), config.bridgeIp(),

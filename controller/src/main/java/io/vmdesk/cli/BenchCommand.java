@@ -25,6 +25,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sessions", description = "sessions to start (default: ${DEFAULT-VALUE})", defaultValue = "10")
     int sessions;
 
+    @Option(names = "--doctor", description = "with all sessions live, also time full doctor runs (GET /api/diagnostics)")
+    boolean doctor;
+
     @Override
     public Integer call() throws Exception {
         String tag = "bench-" + UUID.randomUUID().toString().substring(0, 4);
@@ -69,11 +72,39 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("| controller heap after GC, %d sessions | %.1f MiB |%n", sessions, loaded.heapMiB);
             System.out.printf("| controller RSS, 0 sessions | %.1f MiB |%n", idle.rssMiB);
             System.out.printf("| controller RSS, %d sessions | %.1f MiB |%n", sessions, loaded.rssMiB);
+            if (doctor) {
+                timeDoctor(controller);
+            }
             for (String id : ids) {
                 controller.delete("/api/auth/session/" + id);
             }
         }
         return 0;
+    }
+
+    /** Three full doctor runs through the API, each timed from request to answer, with every session live. */
+    private void timeDoctor(IsolatedController controller) throws Exception {
+        List<Long> runs = new ArrayList<>();
+        JsonNode last = null;
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = controller.get("/api/diagnostics");
+            runs.add((System.nanoTime() - t0) / 1_000_000);
+            last = JSON.readTree(r.body());
+        }
+        List<Long> sorted = runs.stream().sorted().toList();
+        System.out.printf("| full doctor run (GET /api/diagnostics), %d live sessions, median of 3 | %d ms |%n",
+                sessions, median(sorted));
+        System.out.printf("| full doctor run, min / max | %d / %d ms |%n", sorted.getFirst(), sorted.getLast());
+        System.out.printf("| checks in the report (ok / warn / fail) | %d (%s / %s / %s) |%n", last.get("checks").size(),
+                last.get("summary").get("ok"), last.get("summary").get("warn"), last.get("summary").get("fail"));
+        // where the time went, as the controller logged it
+        controller.log().lines().filter(l -> l.contains("doctor: ")).forEach(System.err::println);
+        for (JsonNode c : last.get("checks")) {
+            if (!c.get("status").asText().equals("ok")) {
+                System.err.println("doctor: " + c);
+            }
+        }
     }
 
     private static String awaitSettled(IsolatedController controller, String id) throws Exception {

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "vmdesk", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "vmdesk 0.1.0",
         description = "Disposable browser desktops for provider logins, shown through noVNC.",
         subcommands = {ServeCommand.class, DemoCommand.class, ConfigCommand.class, BenchCommand.class, ApiKeyCommand.class,
-                        io.vmdesk.cli.session.SessionCommand.class, CompletionCommand.class, InstallCommand.class, CommandLine.HelpCommand.class})
+                        io.vmdesk.cli.session.SessionCommand.class, CompletionCommand.class, InstallCommand.class,
+                        DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

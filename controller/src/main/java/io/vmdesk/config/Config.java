@@ -109,6 +109,18 @@ public record Config(
     }
 
     /**
+     * For diagnosis: like {@link #load}, but unknown or misnamed variables (VM_IP_POOL_START…) are returned beside
+     * the configuration instead of stopping it; any other problem still throws, with every problem.
+     */
+    public static Tolerant loadTolerant(Map<String, String> environment, Path dotEnv) throws ConfigException {
+        return ConfigLoader.loadTolerant(environment, dotEnv);
+    }
+
+    /** A configuration and the unknown variable names that were set beside it. */
+    public record Tolerant(Config config, List<ConfigException.Problem> unknownNames) {
+    }
+
+    /**
      * The effective configuration, one {@code NAME=value (source)} line per setting in {@link Setting} order, where
      * source is default, env or .env. Passwords in DATABASE_URL and the whole of VAULT_MASTER_KEY are shown as ***.
      */

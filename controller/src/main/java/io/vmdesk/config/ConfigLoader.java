@@ -21,19 +21,45 @@ import java.util.TreeSet;
 final class ConfigLoader {
 
     private final List<Problem> problems = new ArrayList<>();
+    /** Unknown-name problems, kept apart in tolerant mode (they do not change any value). */
+    private final List<Problem> nameProblems = new ArrayList<>();
+    private final boolean tolerateUnknownNames;
     private final Map<Setting, String> raw = new EnumMap<>(Setting.class);
     private final Map<Setting, Origin> origins = new EnumMap<>(Setting.class);
 
-    private ConfigLoader() {
+    private ConfigLoader(boolean tolerateUnknownNames) {
+        this.tolerateUnknownNames = tolerateUnknownNames;
     }
 
     static Config load(Map<String, String> environment, Path dotEnvPath) throws ConfigException {
-        return new ConfigLoader().run(environment == null ? Map.of() : environment, dotEnvPath);
+        return new ConfigLoader(false).run(environment == null ? Map.of() : environment, dotEnvPath);
+    }
+
+    /**
+     * Like {@link #load}, but unknown or misnamed variables do not stop it: they are returned beside the
+     * configuration (they change no value), so a diagnosis can go on to examine the host with it.
+     */
+    static Config.Tolerant loadTolerant(Map<String, String> environment, Path dotEnvPath) throws ConfigException {
+        ConfigLoader loader = new ConfigLoader(true);
+        try {
+            Config config = loader.run(environment == null ? Map.of() : environment, dotEnvPath);
+            return new Config.Tolerant(config, List.copyOf(loader.nameProblems));
+        } catch (ConfigException e) {
+            List<Problem> all = new ArrayList<>(loader.nameProblems);
+            all.addAll(e.problems());
+            throw new ConfigException(all);
+        }
     }
 
     private Config run(Map<String, String> env, Path dotEnvPath) throws ConfigException {
         DotEnvFile dotEnv = DotEnvFile.read(dotEnvPath, problems);
+        int before = problems.size();
         checkNames(env, dotEnv);
+        if (tolerateUnknownNames) {
+            List<Problem> names = problems.subList(before, problems.size());
+            nameProblems.addAll(names);
+            names.clear();
+        }
         collect(env, dotEnv);
 
         Integer port = parse(PORT, Values::port, 4000);

@@ -88,14 +88,8 @@ public final class HostNetwork {
         boolean has = present.contains(wanted);
         List<String> changes = new ArrayList<>();
         if (!others.isEmpty()) {
-            List<String> steps = new ArrayList<>();
-            others.forEach(a -> steps.add("ip addr del " + a + " dev " + bridgeDevice));
-            if (!has) {
-                steps.add("ip addr add " + wanted + " dev " + bridgeDevice);
-            }
-            String fixCommand = String.join(" && ", steps);
             if (!fix) {
-                throw new BridgeMismatchException(bridgeDevice, present, wanted, fixCommand);
+                throw new BridgeMismatchException(bridgeDevice, present, wanted, addressFix(bridgeDevice, present, wanted));
             }
             for (String a : others) {
                 cmd.runChecked(TIMEOUT, "ip", "addr", "del", a, "dev", bridgeDevice);
@@ -131,6 +125,19 @@ public final class HostNetwork {
         }
         log.info("{}", done);
         return done;
+    }
+
+    /**
+     * The commands that leave a bridge with exactly {@code wanted} (a.b.c.d/n) when it has {@code present}: delete
+     * every other address, add the wanted one if missing. Empty when nothing needs to change.
+     */
+    public static String addressFix(String device, List<String> present, String wanted) {
+        List<String> steps = new ArrayList<>();
+        present.stream().filter(a -> !a.equals(wanted)).forEach(a -> steps.add("ip addr del " + a + " dev " + device));
+        if (!present.contains(wanted)) {
+            steps.add("ip addr add " + wanted + " dev " + device);
+        }
+        return String.join(" && ", steps);
     }
 
     /** Names of links in the host namespace starting with prefix. */

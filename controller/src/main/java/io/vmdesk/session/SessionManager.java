@@ -56,6 +56,7 @@ public final class SessionManager implements AutoCloseable {
     private final ControllerMetrics metrics;
     private final CredentialSink credentials;
     private final AgentLauncher agents;
+    private volatile java.util.function.Function<String, Optional<String>> diagnoser = id -> Optional.empty();
 
     public SessionManager(Config config, Store store, GuestDriver driver, StartPipeline pipeline, HostNetwork network,
             Namespaces namespaces, SessionEvents events, CredentialSink credentials, AgentLauncher agents,
@@ -74,6 +75,14 @@ public final class SessionManager implements AutoCloseable {
         this.clock = clock;
         this.instanceTag = Naming.instanceTag(config.dataDir());
         timers.scheduleWithFixedDelay(this::enforceTimers, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * How a session that failed to start is diagnosed (the doctor, for the controller): the text is appended to the
+     * session's diagnosis. Runs before teardown, while the guest's resources still exist.
+     */
+    public void diagnoseFailuresWith(java.util.function.Function<String, Optional<String>> diagnoser) {
+        this.diagnoser = diagnoser;
     }
 
     /** Called with (sessionId, reason) before a session's guest is torn down, so viewers get a proper close. */
@@ -137,7 +146,16 @@ public final class SessionManager implements AutoCloseable {
             // "guest.ready failed: TCP refused: …" counts as "guest.ready failed: TCP refused"
             String[] parts = failure.get().summary().split(": ", 3);
             metrics.readinessFailure(parts.length > 1 ? parts[0] + ": " + parts[1] : parts[0]);
-            end(session, EndReason.NOT_READY, failure.get().summary(), SessionStatus.FAILED, failure.get().diagnosis());
+            String diagnosis = failure.get().diagnosis();
+            try {
+                Optional<String> found = diagnoser.apply(session.id);
+                if (found.isPresent()) {
+                    diagnosis = (diagnosis == null ? "" : diagnosis + "\n") + found.get();
+                }
+            } catch (RuntimeException e) {
+                log.warn("session={} doctor failed: {}", session.id, e.toString());
+            }
+            end(session, EndReason.NOT_READY, failure.get().summary(), SessionStatus.FAILED, diagnosis);
         }
     }
 

@@ -1,0 +1,104 @@
+package io.vmdesk.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vmdesk.config.Config;
+import io.vmdesk.config.ConfigException;
+import io.vmdesk.doctor.Doctor;
+import io.vmdesk.doctor.DoctorFixer;
+import io.vmdesk.doctor.Report;
+import io.vmdesk.host.HostCommands;
+import io.vmdesk.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vmdesk doctor}: why guests are (or would be) unreachable on this host, with the evidence and the fix. Exit
+ * status 1 when any check fails, 0 otherwise (warnings included), 2 when it cannot run at all.
+ */
+@Command(name = "doctor", description = "Check the host, the configuration and every live guest; say what is wrong "
+        + "and how to fix it.")
+final class DoctorCommand implements Callable<Integer> {
+    static final int EXIT_FAILED = 1;
+
+    @Option(names = "--env-file", description = "the .env file to read (default: ./.env when it exists)")
+    Path envFile;
+
+    @Option(names = "--json", description = "print {\"checks\":[…],\"summary\":{…}} instead of text")
+    boolean json;
+
+    @Option(names = "--fix", description = "apply the safe fixes (bridge address, STP off, leftovers), say what "
+            + "changed, then check again")
+    boolean fix;
+
+    @Option(names = "--netns", paramLabel = "NAME", description = "inspect the network namespace NAME (where a "
+            + "controller runs with nsenter --net) instead of this one")
+    String netns;
+
+    @Option(names = "--all", description = "also list the checks that passed (text output)")
+    boolean all;
+
+    @Override
+    public Integer call() throws Exception {
+        if (envFile != null && !Files.isRegularFile(envFile)) {
+            System.err.println("vmdesk: --env-file " + envFile + " does not exist (or is not a file); fix the path, or "
+                    + "leave the option out to read ./.env when there is one");
+            return ConfigLoading.EXIT_CONFIG;
+        }
+        if (netns != null && !Files.exists(Path.of("/run/netns", netns))) {
+            System.err.println("vmdesk: there is no network namespace " + netns + " (ip netns list shows them); "
+                    + "fix the name or leave --netns out");
+            return ConfigLoading.EXIT_CONFIG;
+        }
+        Path dotEnv = envFile != null ? envFile : Path.of(".env");
+        Config config;
+        List<ConfigException.Problem> problems;
+        try {
+            Config.Tolerant loaded = Config.loadTolerant(System.getenv(), dotEnv);
+            config = loaded.config();
+            problems = loaded.unknownNames();
+        } catch (ConfigException e) {
+            // Unusable values: report them all, and examine the host against the defaults, marked as such.
+            problems = new java.util.ArrayList<>(e.problems());
+            problems.add(new ConfigException.Problem("(defaults)", "the host checks below compare against vmdesk's "
+                    + "defaults because the configuration is unusable", "fix the problems above and run doctor again"));
+            config = Config.load(Map.of(), null);
+        }
+        HostCommands cmd = netns == null ? new HostCommands() : new HostCommands(netns);
+        try (Store store = openStore(config)) {
+            Doctor doctor = new Doctor(cmd, config, problems, store);
+            Report report = doctor.examineHost();
+            if (fix) {
+                List<String> changes = new DoctorFixer(cmd, config, store).apply(report);
+                Report after = doctor.examineHost();
+                report = new Report(after.checks(), changes.isEmpty() ? List.of("nothing to fix") : changes);
+            }
+            if (json) {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(report.toJson()));
+            } else {
+                System.out.print(report.toText(all));
+            }
+            return report.failed() ? EXIT_FAILED : 0;
+        }
+    }
+
+    /** The controller's store when it exists; doctor never creates one. Null (no store) otherwise. */
+    private static Store openStore(Config config) {
+        if (config.databaseUrl() == null && !Files.isRegularFile(config.sqliteFile())) {
+            return null;
+        }
+        String url = config.databaseUrl() != null ? config.databaseUrl() : "jdbc:sqlite:" + config.sqliteFile();
+        try {
+            return Store.open(url);
+        } catch (RuntimeException e) {
+            System.err.println("vmdesk: cannot open the store (" + e.getMessage() + "); checking without it");
+            return null;
+        }
+    }
+}
