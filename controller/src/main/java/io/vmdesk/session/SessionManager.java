@@ -52,6 +52,7 @@ public final class SessionManager implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("session-timers").factory());
     private final Object admission = new Object();
+    private final CreationRate creationRate;
     private final SessionEvents events;
     private final ControllerMetrics metrics;
     private final CredentialSink credentials;
@@ -73,6 +74,7 @@ public final class SessionManager implements AutoCloseable {
         this.teardown = new Teardown(store, driver);
         this.clock = clock;
         this.instanceTag = Naming.instanceTag(config.dataDir());
+        this.creationRate = new CreationRate(config.createRatePerMinute(), clock);
         timers.scheduleWithFixedDelay(this::enforceTimers, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -91,17 +93,15 @@ public final class SessionManager implements AutoCloseable {
         Instant expiresAt = now.plus(config.maxLifetime());
         LiveSession session;
         synchronized (admission) {
-            if (live.size() >= config.maxSessions()) {
-                throw new AdmissionException("MAX_SESSIONS=" + config.maxSessions() + " sessions are live on this host",
-                        Duration.ofSeconds(10));
-            }
+            admit(userId);
             store.sessions().insert(new SessionRow(id, userId, provider, SessionStatus.STARTING.name(), null, null,
                     now, expiresAt, null, null, null, null, null));
             long started = System.nanoTime();
             Optional<Ipv4Address> address = store.leases().acquire(id, config.poolStart(), config.poolEnd());
             if (address.isEmpty()) {
                 store.sessions().finish(id, SessionStatus.FAILED.name(), "admission: address pool exhausted", null, now);
-                throw new AdmissionException("the address pool " + config.poolStart() + "-" + config.poolEnd()
+                throw new AdmissionException("too-many-sessions", "the address pool " + config.poolStart() + "-"
+                        + config.poolEnd()
                         + " is exhausted", Duration.ofSeconds(10));
             }
             String mac = Naming.macFor(address.get());
@@ -112,12 +112,34 @@ public final class SessionManager implements AutoCloseable {
                     Naming.interfaceName(id), Naming.namespaceName(instanceTag, id),
                     config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin(),
                     agents.launchFor(id));
-            session = new LiveSession(id, provider, spec, now, expiresAt);
+            session = new LiveSession(id, provider, userId, spec, now, expiresAt);
             live.put(id, session);
         }
         log.info("session={} created provider={} user={} address={}", id, provider, userId, session.spec.address());
         workers.submit(() -> start(session));
         return store.sessions().find(id).orElseThrow();
+    }
+
+    /**
+     * The three limits, cheapest refusal first; the rate's token is taken last, so a request refused by a limit
+     * does not use up the rate. Called under the admission lock.
+     */
+    private void admit(String userId) throws AdmissionException {
+        if (live.size() >= config.maxSessions()) {
+            throw new AdmissionException("too-many-sessions", "MAX_SESSIONS=" + config.maxSessions()
+                    + " sessions are live on this host", Duration.ofSeconds(10));
+        }
+        long mine = live.values().stream().filter(s -> s.userId.equals(userId)).count();
+        if (mine >= config.maxSessionsPerUser()) {
+            throw new AdmissionException("too-many-sessions-for-user", "user " + userId + " has " + mine
+                    + " live session(s), MAX_SESSIONS_PER_USER=" + config.maxSessionsPerUser()
+                    + "; end one (DELETE /api/auth/session/{id}) or wait for it to end", Duration.ofSeconds(10));
+        }
+        Optional<Duration> wait = creationRate.take();
+        if (wait.isPresent()) {
+            throw new AdmissionException("rate-limited", "more than SESSION_CREATE_RATE="
+                    + config.createRatePerMinute() + " sessions per minute were asked for", wait.get());
+        }
     }
 
     private void start(LiveSession session) {
@@ -185,7 +207,11 @@ public final class SessionManager implements AutoCloseable {
         return store.sessions().find(id);
     }
 
-    public void viewerConnected(String id) {
+    /**
+     * A viewer reached the guest. Only viewers that did count as someone watching: WebSocket attempts that were
+     * refused or never got through (a reconnect loop, a bad token) change neither the viewer count nor the idle clock.
+     */
+    public void viewerAttached(String id) {
         LiveSession session = live.get(id);
         if (session != null) {
             session.viewers.incrementAndGet();
@@ -193,10 +219,10 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * A viewer left. Its reason (null for one refused before it reached the guest) is kept while the session lives;
-     * attempts on an ended session change nothing.
+     * An attached viewer left: the idle clock starts again from now. Its reason is kept while the session lives;
+     * viewers of an ended session change nothing.
      */
-    public void viewerDisconnected(String id, String reason) {
+    public void viewerDetached(String id, String reason) {
         LiveSession session = live.get(id);
         if (session == null) {
             return;
@@ -278,6 +304,29 @@ public final class SessionManager implements AutoCloseable {
         }).count();
     }
 
+    /**
+     * {@code POST …/keepalive}: the platform says the session is still wanted, which restarts its idle clock (never
+     * its hard lifetime). Empty when the session is not live.
+     */
+    public Optional<Instant> keepalive(String id) {
+        LiveSession session = live.get(id);
+        if (session == null || session.ending.get()) {
+            return Optional.empty();
+        }
+        session.lastActivity = clock.instant();
+        log.info("session={} keepalive", id);
+        return Optional.of(idleDeadline(session));
+    }
+
+    /**
+     * When a session with no viewer becomes idle. Idle means: no viewer attached to the guest and no agent progress.
+     * The clock runs from the latest of READY, the last attached viewer leaving, the last agent event and the last
+     * keepalive; WebSocket attempts that never reach the guest (refused tokens, noVNC's reconnect loop) do not move it.
+     */
+    private Instant idleDeadline(LiveSession session) {
+        return session.lastActivity.plus(config.idleTimeout());
+    }
+
     /** Lifetime and idle limits, checked every second. */
     private void enforceTimers() {
         Instant now = clock.instant();
@@ -295,9 +344,10 @@ public final class SessionManager implements AutoCloseable {
                 workers.submit(() -> end(session, EndReason.LIFETIME_OVER, "SESSION_MAX_LIFETIME="
                         + config.maxLifetime().toSeconds() + "s reached", SessionStatus.ENDED));
             } else if (session.viewers.get() == 0 && session.ready.isDone()
-                    && Duration.between(session.lastActivity, now).compareTo(config.idleTimeout()) >= 0) {
-                workers.submit(() -> end(session, EndReason.IDLE_LIMIT, "no viewer for SESSION_IDLE_TIMEOUT="
-                        + config.idleTimeout().toSeconds() + "s", SessionStatus.ENDED));
+                    && !now.isBefore(idleDeadline(session))) {
+                workers.submit(() -> end(session, EndReason.IDLE_LIMIT, "no viewer, no agent progress and no keepalive"
+                        + " for SESSION_IDLE_TIMEOUT=" + config.idleTimeout().toSeconds() + "s",
+                        SessionStatus.ENDED));
             }
         }
     }

@@ -114,6 +114,20 @@ final class ControllerProcess implements AutoCloseable {
         return json(response);
     }
 
+    /**
+     * The live-view WebSocket URL of a novncURL, with its token as a query parameter (as a client without the
+     * page's cookie would send it).
+     */
+    static String socketOf(String novncUrl) {
+        int query = novncUrl.indexOf('?');
+        return novncUrl.substring(0, query).replaceFirst("^http", "ws") + "/websockify" + novncUrl.substring(query);
+    }
+
+    /** A session's live-view WebSocket URL with a fresh token (every GET of the session hands one out). */
+    String liveViewSocket(String id) throws IOException, InterruptedException {
+        return socketOf(json(get("/api/auth/session/" + id)).get("novncURL").asText());
+    }
+
     /** Polls until the session leaves STARTING; returns its record. */
     JsonNode awaitSettled(String id, Duration timeout) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
