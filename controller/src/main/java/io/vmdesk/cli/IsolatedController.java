@@ -110,6 +110,11 @@ public final class IsolatedController implements AutoCloseable {
         }
     }
 
+    /** Changes a setting for the next {@link #launch()} (a restart with another configuration). */
+    public void setting(String name, String value) {
+        env.put(name, value);
+    }
+
     public PrivateNamespace namespace() {
         return namespace;
     }

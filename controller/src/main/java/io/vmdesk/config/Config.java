@@ -39,6 +39,8 @@ import java.util.Map;
  * @param liveViewTokenTtl  LIVE_VIEW_TOKEN_TTL, default 5m
  * @param maxSessionsPerUser MAX_SESSIONS_PER_USER, default 3
  * @param createRatePerMinute SESSION_CREATE_RATE, default 30
+ * @param shutdownTimeout   SHUTDOWN_TIMEOUT, default 30s
+ * @param shutdownLeaveGuests SHUTDOWN_LEAVE_GUESTS, default false
  */
 public record Config(
         int port,
@@ -68,7 +70,9 @@ public record Config(
         // issue 7: lifecycle
         Duration liveViewTokenTtl,
         int maxSessionsPerUser,
-        int createRatePerMinute) {
+        int createRatePerMinute,
+        Duration shutdownTimeout,
+        boolean shutdownLeaveGuests) {
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

@@ -63,6 +63,8 @@ final class ConfigLoader {
         Duration liveViewTokenTtl = parse(LIVE_VIEW_TOKEN_TTL, ConfigLoader::atLeastASecond, Duration.ofMinutes(5));
         Integer maxSessionsPerUser = parse(MAX_SESSIONS_PER_USER, Values::atLeastOne, 3);
         Integer createRate = parse(SESSION_CREATE_RATE, Values::atLeastOne, 30);
+        Duration shutdownTimeout = parse(SHUTDOWN_TIMEOUT, Values::duration, Duration.ofSeconds(30));
+        Boolean shutdownLeaveGuests = parse(SHUTDOWN_LEAVE_GUESTS, Values::bool, false);
 
         // A pool bound that did not parse was reported already; checking around it would only add noise.
         boolean poolParsed = (poolStart != null || !raw.containsKey(IP_POOL_START))
@@ -86,7 +88,8 @@ final class ConfigLoader {
         Config config = new Config(port, listenAddress, publicUrl, controlSocket, bridgeDevice, bridgeIp, network,
                 pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
                 maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, viewerPolicy, chromiumBin,
-                providersFile, agentJar, liveViewTokenTtl, maxSessionsPerUser, createRate);
+                providersFile, agentJar, liveViewTokenTtl, maxSessionsPerUser, createRate, shutdownTimeout,
+                shutdownLeaveGuests);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());

@@ -68,6 +68,8 @@ final class Description {
             case LIVE_VIEW_TOKEN_TTL -> duration(c.liveViewTokenTtl());
             case MAX_SESSIONS_PER_USER -> c.maxSessionsPerUser();
             case SESSION_CREATE_RATE -> c.createRatePerMinute();
+            case SHUTDOWN_TIMEOUT -> duration(c.shutdownTimeout());
+            case SHUTDOWN_LEAVE_GUESTS -> c.shutdownLeaveGuests();
         };
         return v == null ? null : v.toString();
     }

@@ -77,7 +77,13 @@ public enum Setting {
             "a whole number of at least 1", "3"),
     SESSION_CREATE_RATE("30", "Sessions that may be created per minute on this host (a token bucket that holds a"
             + " minute's worth, so short bursts pass); more get 429 with Retry-After.",
-            "a whole number of at least 1 (sessions per minute)", "30");
+            "a whole number of at least 1 (sessions per minute)", "30"),
+    SHUTDOWN_TIMEOUT("30s", "On SIGTERM, how long the controller waits for guests to be torn down before it exits"
+            + " anyway (what is left, the next start reconciles).",
+            "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "30s"),
+    SHUTDOWN_LEAVE_GUESTS("false", "On SIGTERM, close viewers (1001) but leave READY guests running; the next start"
+            + " revives those still alive and reachable instead of ending them.",
+            "true or false", "true");
 
     private final String defaultText;
     private final String description;

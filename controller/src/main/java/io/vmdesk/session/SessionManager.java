@@ -108,16 +108,20 @@ public final class SessionManager implements AutoCloseable {
             store.sessions().setAddress(id, address.get().toString(), mac);
             events.step(id, new StepRow("net.lease", "ok", now,
                     (System.nanoTime() - started) / 1_000_000, address.get() + " " + mac));
-            GuestSpec spec = new GuestSpec(id, address.get(), config.internalNetwork(), config.gateway(), mac,
-                    Naming.interfaceName(id), Naming.namespaceName(instanceTag, id),
-                    config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin(),
-                    agents.launchFor(id));
+            GuestSpec spec = specFor(id, address.get(), mac, agents.launchFor(id));
             session = new LiveSession(id, provider, userId, spec, now, expiresAt);
             live.put(id, session);
         }
         log.info("session={} created provider={} user={} address={}", id, provider, userId, session.spec.address());
         workers.submit(() -> start(session));
         return store.sessions().find(id).orElseThrow();
+    }
+
+    /** Everything a session's guest is made of derives from its id and address: the same after a restart. */
+    private GuestSpec specFor(String id, Ipv4Address address, String mac, io.vmdesk.guest.AgentLaunch agent) {
+        return new GuestSpec(id, address, config.internalNetwork(), config.gateway(), mac, Naming.interfaceName(id),
+                Naming.namespaceName(instanceTag, id), config.dataDir().resolve("sessions").resolve(id),
+                config.bridgeDevice(), config.chromiumBin(), agent);
     }
 
     /**
@@ -366,13 +370,7 @@ public final class SessionManager implements AutoCloseable {
         log.info("session={} ending reason={}", session.id, endedReason);
         store.sessions().setStatus(session.id, SessionStatus.ENDING.name());
         session.ready.complete(false);
-        for (BiConsumer<String, EndReason> listener : endListeners) {
-            try {
-                listener.accept(session.id, reason);
-            } catch (RuntimeException e) {
-                log.warn("session={} end listener failed: {}", session.id, e.toString());
-            }
-        }
+        tellViewers(session, reason);
         session.stepLock.lock();
         List<String> problems;
         long started = System.nanoTime();
@@ -398,26 +396,100 @@ public final class SessionManager implements AutoCloseable {
         log.info("session={} {} reason={}", session.id, finalStatus, endedReason);
     }
 
+    /** Closes the session's viewers with the reason's close code (through the end listeners). */
+    private void tellViewers(LiveSession session, EndReason reason) {
+        for (BiConsumer<String, EndReason> listener : endListeners) {
+            try {
+                listener.accept(session.id, reason);
+            } catch (RuntimeException e) {
+                log.warn("session={} end listener failed: {}", session.id, e.toString());
+            }
+        }
+    }
+
     /**
-     * Start-up reconciliation, before the port opens: sessions a previous run left live are ended, and every host
+     * Start-up reconciliation, before the port opens: READY sessions whose guests are whole and reachable are
+     * revived, the other sessions a previous run left live are ended, and every host
      * resource the ledger or the host shows without a live owner is removed, in parallel.
      */
     public ReconcileReport reconcile() {
-        ReconcileReport report = new Reconciler(store, driver, teardown, config, instanceTag, namespaces, network, clock)
-                .run();
+        Reconciler reconciler = new Reconciler(store, driver, teardown, config, instanceTag, namespaces, network, clock,
+                this::revivable);
+        ReconcileReport report = reconciler.run();
+        for (Reconciler.Revived r : reconciler.revived()) {
+            SessionRow row = r.row();
+            LiveSession session = new LiveSession(row.id(), row.provider(), row.userId(), r.spec(), row.createdAt(),
+                    row.expiresAt());
+            session.guest = r.guest();
+            session.lastActivity = clock.instant();
+            session.ready.complete(true);
+            live.put(row.id(), session);
+            log.info("session={} revived after a controller restart (READY, guest reachable)", row.id());
+        }
         metrics.reconciled(report.sessionsEnded(), report.leftoversRemoved().size(), report.problems().size());
         return report;
     }
 
-    /** Ends every live session (controller shutdown), in parallel, within a bound. */
+    /**
+     * A READY session of a previous run, if its guest is whole (every recorded process is still the one started) and
+     * the host reads its RFB banner again: READY keeps its promise after a restart, or the session is ended.
+     */
+    private Optional<Reconciler.Revived> revivable(SessionRow row) {
+        if (row.browserIp() == null) {
+            return Optional.empty();
+        }
+        GuestSpec spec = specFor(row.id(), Ipv4Address.parse(row.browserIp()), row.mac(), null);
+        Map<String, String> processes = new java.util.LinkedHashMap<>();
+        store.ledger().open(row.id()).stream().filter(e -> e.kind().equals("process"))
+                .forEach(e -> processes.put(e.name(), e.detail()));
+        Optional<io.vmdesk.guest.GuestHandle> guest = driver.adopt(spec, processes);
+        if (guest.isEmpty()) {
+            return Optional.empty();
+        }
+        long t0 = System.nanoTime();
+        try {
+            String banner = pipeline.reprove(spec, guest.get(), Duration.ofSeconds(5));
+            events.step(row.id(), new StepRow("controller.revived", "ok", clock.instant(),
+                    (System.nanoTime() - t0) / 1_000_000, "guest taken over after a controller restart; " + banner));
+            return Optional.of(new Reconciler.Revived(row, spec, guest.get()));
+        } catch (io.vmdesk.readiness.ReadinessException e) {
+            log.info("session={} cannot be revived: {}", row.id(), e.getMessage());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Controller shutdown (SIGTERM): viewers get 1001. Guests are torn down in parallel, waiting at most
+     * SHUTDOWN_TIMEOUT (what is left, the next start reconciles); with SHUTDOWN_LEAVE_GUESTS they keep running, their
+     * rows and ledger stay as they are, and the next start revives them.
+     */
     @Override
     public void close() {
         timers.shutdownNow();
         List<LiveSession> sessions = List.copyOf(live.values());
-        try (ExecutorService stoppers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
+        if (config.shutdownLeaveGuests()) {
             for (LiveSession session : sessions) {
-                stoppers.submit(() -> end(session, EndReason.CONTROLLER_SHUTDOWN, null, SessionStatus.ENDED));
+                tellViewers(session, EndReason.CONTROLLER_SHUTDOWN);
+                log.info("session={} left running for the next start (SHUTDOWN_LEAVE_GUESTS=true)", session.id);
             }
+            workers.shutdownNow();
+            return;
+        }
+        ExecutorService stoppers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory());
+        for (LiveSession session : sessions) {
+            stoppers.submit(() -> end(session, EndReason.CONTROLLER_SHUTDOWN, null, SessionStatus.ENDED));
+        }
+        stoppers.shutdown();
+        try {
+            if (!stoppers.awaitTermination(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("shutdown: {} session(s) not torn down within SHUTDOWN_TIMEOUT={}s; the next start "
+                        + "reconciles them", live.size(), config.shutdownTimeout().toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         workers.shutdownNow();
     }

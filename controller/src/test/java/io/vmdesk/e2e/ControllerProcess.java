@@ -64,6 +64,11 @@ final class ControllerProcess implements AutoCloseable {
         controller.launch();
     }
 
+    /** Changes a setting for the next {@link #launch()}. */
+    void setting(String name, String value) {
+        controller.setting(name, value);
+    }
+
     boolean isAlive() {
         return controller.isAlive();
     }
