@@ -102,8 +102,8 @@ class LiveViewTokenTest {
         String othersCookie = page(ControllerProcess.json(controller.get("/api/auth/session/" + other))
                 .get("novncURL").asText().substring(controller.baseUrl().length()), null)
                 .headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
-        try (LiveViewBrowser user = LiveViewBrowser.open("chromium", controller.liveViewSocket(id)
-                .replaceFirst("^ws", "http").replace("/websockify?", "?"))) {
+        try (LiveViewBrowser user = LiveViewBrowser.open("chromium", ControllerProcess.json(controller.get(
+                "/api/auth/session/" + id)).get("novncURL").asText())) {
             Thread.sleep(Math.max(0, TTL.toMillis() + 1500 - (System.nanoTime() - issued) / 1_000_000));
 
             assertThat(refusal(RfbViewer.connect(ControllerProcess.socketOf(link)))).startsWith("1008 bad-token: expired");
