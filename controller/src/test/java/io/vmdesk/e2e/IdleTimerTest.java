@@ -69,7 +69,7 @@ class IdleTimerTest {
             assertThat(controller.post("/api/auth/session/" + kept + "/keepalive", "").statusCode()).isEqualTo(200);
             assertThat(session(controller, kept).get("status").asText()).isEqualTo("READY");
             assertThat(session(controller, watched).get("status").asText()).isEqualTo("READY");
-            JsonNode idle = session(controller, knocked);
+            JsonNode idle = awaitEnded(controller, knocked, Duration.ofSeconds(30)); // teardown may still be running
             assertThat(idle.get("status").asText()).isEqualTo("ENDED");
             assertThat(idle.get("endedReason").asText()).startsWith("idle-limit: no viewer, no agent progress");
             assertThat(controller.post("/api/auth/session/" + knocked + "/keepalive", "").statusCode()).isEqualTo(409);
