@@ -25,6 +25,13 @@
         show('This session does not exist (any more).', '#8b1a1a');
         return null;
       }
+      if (response.status === 401 || response.status === 403) {
+        // no or a bad live-view token: the platform must hand out a fresh link
+        response.json().then(function (refusal) {
+          show('This live view needs a fresh link: ' + refusal.detail, '#8b1a1a');
+        });
+        return null;
+      }
       return response.json();
     }).then(function (session) {
       if (!session) {

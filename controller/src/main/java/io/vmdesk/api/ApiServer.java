@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.vmdesk.agentapi.AgentRoutes;
 import io.vmdesk.auth.ApiKeys;
+import io.vmdesk.auth.LiveViewTokens;
 import io.vmdesk.auth.Scope;
 import io.vmdesk.config.Config;
 import io.vmdesk.dashboard.DashboardRoutes;
@@ -37,19 +38,20 @@ public final class ApiServer implements AutoCloseable {
     private final Config config;
 
     public ApiServer(Config config, SessionManager sessions, ProviderCatalog providers, AgentRoutes agent,
-            Vault vault, ApiKeys apiKeys, Store store, ControllerMetrics metrics, Supplier<Map<String, Object>> health,
-            io.vmdesk.doctor.Doctor doctor) {
+            Vault vault, ApiKeys apiKeys, LiveViewTokens liveViewTokens, Store store, ControllerMetrics metrics,
+            Supplier<Map<String, Object>> health, io.vmdesk.doctor.Doctor doctor) {
         this.config = config;
-        SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl(), store);
+        SessionRoutes routes = new SessionRoutes(sessions, providers, config.publicUrl(), store, liveViewTokens);
         EventStream events = new EventStream(sessions);
         CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
-        NoVncRoutes novnc = new NoVncRoutes(routes);
+        NoVncRoutes novnc = new NoVncRoutes(routes, liveViewTokens, config.publicUrl().startsWith("https:"));
         OpenApiRoutes openApi = new OpenApiRoutes();
-        DashboardRoutes dashboard = new DashboardRoutes(sessions, apiKeys, store, () -> host(config, store, health),
-                config.publicUrl());
+        DashboardRoutes dashboard = new DashboardRoutes(sessions, apiKeys, liveViewTokens, store,
+                () -> host(config, store, health), config.publicUrl());
         DiagnosticRoutes diagnostics = new DiagnosticRoutes(doctor);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
-                remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"), metrics);
+                remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"), liveViewTokens,
+                metrics);
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             // Virtual threads: a slow or stalled client holds a cheap thread, not one of a bounded pool.
@@ -72,8 +74,8 @@ public final class ApiServer implements AutoCloseable {
                     throw new ApiException(403, "forbidden", "guests may only use /api/agent/…");
                 }
             });
-            // The platform's API needs its key; the live view (page, assets, WebSocket, banner status) does not:
-            // its URL carries the session id, which only the platform hands out.
+            // The platform's API needs its key; the live view (page, banner status, WebSocket) needs the session's
+            // live-view token or the cookie it was exchanged for (NoVncRoutes, LiveViewProxy).
             cfg.routes.before("/api/auth/sessions", ctx -> KeyGuard.require(apiKeys, ctx, Scope.SESSIONS_READ));
             cfg.routes.before("/api/auth/session", ctx -> {
                 if (ctx.method().name().equals("POST")) {
@@ -86,6 +88,9 @@ public final class ApiServer implements AutoCloseable {
                     Scope.SESSIONS_READ));
             cfg.routes.before("/api/auth/session/{id}/logs", ctx -> KeyGuard.require(apiKeys, ctx,
                     Scope.SESSIONS_READ));
+            // keeping a session alive is the creator's business, like creating it
+            cfg.routes.before("/api/auth/session/{id}/keepalive", ctx -> KeyGuard.require(apiKeys, ctx,
+                    Scope.SESSIONS_CREATE));
             cfg.routes.before("/api/auth/session", ctx -> {
                 // A JSON body, not a form: a cross-site page cannot create sessions with a "simple" request.
                 String type = ctx.contentType();
@@ -104,7 +109,9 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.get("/api/auth/session/{id}", routes::get);
             cfg.routes.delete("/api/auth/session/{id}", routes::delete);
             cfg.routes.get("/api/auth/session/{id}/logs", routes::logs);
+            cfg.routes.post("/api/auth/session/{id}/keepalive", routes::keepalive);
             cfg.routes.get("/api/auth/session/{id}/novnc", novnc::page);
+            cfg.routes.before("/api/auth/session/{id}/novnc/status", novnc::admit);
             cfg.routes.get("/api/auth/session/{id}/novnc/status", routes::viewStatus);
             cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);
             cfg.routes.ws("/api/auth/session/{id}/novnc/websockify", proxy);

@@ -2,6 +2,7 @@ package io.vmdesk.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
+import io.vmdesk.auth.LiveViewTokens;
 import io.vmdesk.session.AdmissionException;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.provider.Recipe;
@@ -28,9 +29,12 @@ final class SessionRoutes {
     private final ProviderCatalog providers;
     private final String publicUrl;
     private final Store store;
+    private final LiveViewTokens tokens;
 
-    SessionRoutes(SessionManager sessions, ProviderCatalog providers, String publicUrl, Store store) {
+    SessionRoutes(SessionManager sessions, ProviderCatalog providers, String publicUrl, Store store,
+            LiveViewTokens tokens) {
         this.sessions = sessions;
+        this.tokens = tokens;
         this.store = store;
         this.providers = providers;
         this.publicUrl = publicUrl;
@@ -44,8 +48,9 @@ final class SessionRoutes {
         try {
             row = sessions.create(recipe.name(), userId);
         } catch (AdmissionException e) {
-            String retry = String.valueOf(Math.max(1, e.retryAfter().toSeconds()));
-            throw new ApiException(429, "too-many-sessions", e.getMessage(), Map.of("Retry-After", retry));
+            // whole seconds, rounded up: a client that waits exactly Retry-After must find the limit lifted
+            long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
+            throw new ApiException(429, e.error(), e.getMessage(), Map.of("Retry-After", String.valueOf(seconds)));
         }
         audit(ctx, "session.create", row);
         Map<String, Object> out = new LinkedHashMap<>();
@@ -127,6 +132,20 @@ final class SessionRoutes {
         throw new ApiException(400, "invalid-lines", "lines must be a whole number from 1 to " + MAX_LOG_LINES);
     }
 
+    /** {@code POST …/keepalive}: restarts the session's idle clock; 409 when it is no longer live. */
+    void keepalive(Context ctx) {
+        SessionRow row = existing(ctx.pathParam("id"));
+        Instant idleDeadline = sessions.keepalive(row.id()).orElseThrow(() -> new ApiException(409, "session-not-live",
+                "session " + row.id() + " is " + row.status() + (row.endedReason() == null ? ""
+                        : " (" + row.endedReason() + ")") + "; create a new one"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sessionId", row.id());
+        out.put("status", row.status());
+        out.put("idleDeadline", idleDeadline);
+        out.put("expiresAt", row.expiresAt());
+        Json.send(ctx, 200, out);
+    }
+
     void delete(Context ctx) {
         String id = sessionId(ctx.pathParam("id"));
         SessionRow row = sessions.delete(id).orElseThrow(() -> notFound(id));
@@ -156,8 +175,9 @@ final class SessionRoutes {
         return out;
     }
 
+    /** The live view with a fresh short-lived token: each answer of the API hands out a usable link. */
     private String novncUrl(String id) {
-        return publicUrl + "/api/auth/session/" + id + "/novnc";
+        return publicUrl + "/api/auth/session/" + id + "/novnc?token=" + tokens.link(id);
     }
 
     SessionRow existing(String rawId) {

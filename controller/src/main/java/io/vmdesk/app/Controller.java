@@ -4,6 +4,7 @@ import io.vmdesk.agentapi.AgentRoutes;
 import io.vmdesk.agentapi.AgentTokens;
 import io.vmdesk.api.ApiServer;
 import io.vmdesk.auth.ApiKeys;
+import io.vmdesk.auth.LiveViewTokens;
 import io.vmdesk.config.ConfigException;
 import io.vmdesk.doctor.Doctor;
 import io.vmdesk.vault.MasterKeys;
@@ -107,7 +108,9 @@ public final class Controller implements AutoCloseable {
                     .map(r -> "doctor:\n" + r.toText(false)));
             ReconcileReport report = sessions.reconcile();
             ApiServer api = new ApiServer(config, sessions, providers,
-                    new AgentRoutes(sessions, providers, agentTokens), vault, apiKeys, store, metrics,
+                    new AgentRoutes(sessions, providers, agentTokens), vault, apiKeys,
+                    LiveViewTokens.open(config.dataDir().resolve("live-view.key"), config.liveViewTokenTtl(), clock),
+                    store, metrics,
                     () -> health(config, store, sessions), doctor);
             api.start();
             log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),

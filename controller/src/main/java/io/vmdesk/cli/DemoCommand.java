@@ -195,6 +195,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println();
         System.out.println("  Live view: " + url);
+        System.out.println("             (open it within LIVE_VIEW_TOKEN_TTL=" + config.liveViewTokenTtl().toSeconds()
+                + "s; the session's curl below hands out a fresh link)");
         System.out.println("  Session:   curl -s -H 'Authorization: Bearer " + key + "' " + demo.sessionUrl());
         System.out.println("  Press Ctrl-C to end the session and the demo (everything it created is removed).");
         System.out.println();

@@ -60,7 +60,8 @@ final class DemoSession {
             }
             return null;
         }
-        return body.get("novncURL").asText();
+        // the latest answer's link: its token is the freshest (LIVE_VIEW_TOKEN_TTL)
+        return session.get("novncURL").asText();
     }
 
     private JsonNode get() throws IOException, InterruptedException {

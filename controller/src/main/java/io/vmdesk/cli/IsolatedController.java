@@ -95,8 +95,12 @@ public final class IsolatedController implements AutoCloseable {
         builder.redirectErrorStream(true);
         builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("controller.log").toFile()));
         process = builder.start();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline) && process.isAlive()) {
+        // generous: on a shared, loaded machine a JVM can take long to start
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+        while (process.isAlive()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the controller did not answer /api/health within 120 s; log:\n" + log());
+            }
             if (Files.exists(dataDir.resolve("http.sock"))) {
                 try {
                     if (get("/api/health").statusCode() == 200) {
@@ -108,6 +112,11 @@ public final class IsolatedController implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Changes a setting for the next {@link #launch()} (a restart with another configuration). */
+    public void setting(String name, String value) {
+        env.put(name, value);
     }
 
     public PrivateNamespace namespace() {

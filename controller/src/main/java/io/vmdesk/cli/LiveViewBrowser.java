@@ -65,6 +65,12 @@ public final class LiveViewBrowser implements AutoCloseable {
                 "return document.documentElement.classList.contains('noVNC_connected')"));
     }
 
+    /** Reloads the page, as a user would, and waits until noVNC is connected again. */
+    public void reload() {
+        driver.navigate().refresh();
+        awaitConnected();
+    }
+
     /** Whether noVNC still shows a connection. */
     public boolean connected() {
         return (Boolean) driver.executeScript("return document.documentElement.classList.contains('noVNC_connected')");

@@ -36,6 +36,11 @@ import java.util.Map;
  * @param chromiumBin       CHROMIUM_BIN, default chromium
  * @param providersFile     PROVIDERS_FILE, null when unset (built-in recipes only)
  * @param agentJar          AGENT_JAR, null when unset (the agent built alongside the controller)
+ * @param liveViewTokenTtl  LIVE_VIEW_TOKEN_TTL, default 5m
+ * @param maxSessionsPerUser MAX_SESSIONS_PER_USER, default 3
+ * @param createRatePerMinute SESSION_CREATE_RATE, default 30
+ * @param shutdownTimeout   SHUTDOWN_TIMEOUT, default 30s
+ * @param shutdownLeaveGuests SHUTDOWN_LEAVE_GUESTS, default false
  */
 public record Config(
         int port,
@@ -61,7 +66,13 @@ public record Config(
         String viewerPolicy,
         String chromiumBin,
         Path providersFile,
-        Path agentJar) {
+        Path agentJar,
+        // issue 7: lifecycle
+        Duration liveViewTokenTtl,
+        int maxSessionsPerUser,
+        int createRatePerMinute,
+        Duration shutdownTimeout,
+        boolean shutdownLeaveGuests) {
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

@@ -81,11 +81,16 @@ final class ConfigLoader {
         Duration maxLifetime = parse(SESSION_MAX_LIFETIME, Values::duration, Duration.ofMinutes(30));
         Duration idleTimeout = parse(SESSION_IDLE_TIMEOUT, Values::duration, Duration.ofMinutes(10));
         Duration viewerWait = parse(VIEWER_WAIT_TIMEOUT, Values::duration, Duration.ofSeconds(30));
-        Duration pingInterval = parse(PROXY_PING_INTERVAL, ConfigLoader::pingInterval, Duration.ofSeconds(15));
+        Duration pingInterval = parse(PROXY_PING_INTERVAL, ConfigLoader::atLeastASecond, Duration.ofSeconds(15));
         String viewerPolicy = parse(VIEWER_POLICY, Values::viewerPolicy, "shared");
         String chromiumBin = parse(CHROMIUM_BIN, v -> v, "chromium");
         Path providersFile = parse(PROVIDERS_FILE, Values::file, null);
         Path agentJar = parse(AGENT_JAR, Values::file, null);
+        Duration liveViewTokenTtl = parse(LIVE_VIEW_TOKEN_TTL, ConfigLoader::atLeastASecond, Duration.ofMinutes(5));
+        Integer maxSessionsPerUser = parse(MAX_SESSIONS_PER_USER, Values::atLeastOne, 3);
+        Integer createRate = parse(SESSION_CREATE_RATE, Values::atLeastOne, 30);
+        Duration shutdownTimeout = parse(SHUTDOWN_TIMEOUT, Values::duration, Duration.ofSeconds(30));
+        Boolean shutdownLeaveGuests = parse(SHUTDOWN_LEAVE_GUESTS, Values::bool, false);
 
         // A pool bound that did not parse was reported already; checking around it would only add noise.
         boolean poolParsed = (poolStart != null || !raw.containsKey(IP_POOL_START))
@@ -109,7 +114,8 @@ final class ConfigLoader {
         Config config = new Config(port, listenAddress, publicUrl, controlSocket, bridgeDevice, bridgeIp, network,
                 pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
                 maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, viewerPolicy, chromiumBin,
-                providersFile, agentJar);
+                providersFile, agentJar, liveViewTokenTtl, maxSessionsPerUser, createRate, shutdownTimeout,
+                shutdownLeaveGuests);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());
@@ -179,7 +185,7 @@ final class ConfigLoader {
         }
     }
 
-    private static Duration pingInterval(String text) throws Values.Invalid {
+    private static Duration atLeastASecond(String text) throws Values.Invalid {
         Duration d = Values.duration(text);
         if (d.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new Values.Invalid("is shorter than 1s");

@@ -65,6 +65,11 @@ final class Description {
             case CHROMIUM_BIN -> c.chromiumBin();
             case PROVIDERS_FILE -> c.providersFile();
             case AGENT_JAR -> c.agentJar();
+            case LIVE_VIEW_TOKEN_TTL -> duration(c.liveViewTokenTtl());
+            case MAX_SESSIONS_PER_USER -> c.maxSessionsPerUser();
+            case SESSION_CREATE_RATE -> c.createRatePerMinute();
+            case SHUTDOWN_TIMEOUT -> duration(c.shutdownTimeout());
+            case SHUTDOWN_LEAVE_GUESTS -> c.shutdownLeaveGuests();
         };
         return v == null ? null : v.toString();
     }

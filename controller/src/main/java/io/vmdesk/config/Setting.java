@@ -68,7 +68,22 @@ public enum Setting {
             "a file path", "/etc/vmdesk/providers.json"),
     AGENT_JAR("(unset: the agent built with this controller, agent/target/vmdesk-agent.jar)",
             "The login agent's jar, started in each session's guest.",
-            "a file path", "/opt/vmdesk/vmdesk-agent.jar");
+            "a file path", "/opt/vmdesk/vmdesk-agent.jar"),
+    // issue 7: lifecycle
+    LIVE_VIEW_TOKEN_TTL("5m", "How long the token in a handed-out novncURL may be used to open the live view; the"
+            + " page exchanges it for a cookie that lasts as long as the session.",
+            "a duration of at least 1s, such as 90s or 5m (a bare number means seconds)", "5m"),
+    MAX_SESSIONS_PER_USER("3", "Most live sessions one userId may have at once; more get 429.",
+            "a whole number of at least 1", "3"),
+    SESSION_CREATE_RATE("30", "Sessions that may be created per minute on this host (a token bucket that holds a"
+            + " minute's worth, so short bursts pass); more get 429 with Retry-After.",
+            "a whole number of at least 1 (sessions per minute)", "30"),
+    SHUTDOWN_TIMEOUT("30s", "On SIGTERM, how long the controller waits for guests to be torn down before it exits"
+            + " anyway (what is left, the next start reconciles).",
+            "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "30s"),
+    SHUTDOWN_LEAVE_GUESTS("false", "On SIGTERM, close viewers (1001) but leave READY guests running; the next start"
+            + " revives those still alive and reachable instead of ending them.",
+            "true or false", "true");
 
     private final String defaultText;
     private final String description;

@@ -247,6 +247,14 @@ final class Values {
         return directory(text);
     }
 
+    static boolean bool(String text) throws Invalid {
+        return switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new Invalid("is neither true nor false");
+        };
+    }
+
     static String viewerPolicy(String text) throws Invalid {
         if (!text.equals("shared") && !text.equals("exclusive")) {
             throw new Invalid("is not a viewer policy");

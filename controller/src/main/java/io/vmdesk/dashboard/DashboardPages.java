@@ -72,7 +72,8 @@ final class DashboardPages {
         return Html.page("vmdesk dashboard", body.toString(), "dashboard.js");
     }
 
-    static String session(SessionRow row, List<StepRow> steps, String log) {
+    /** @param liveViewToken a live-view link token for the embedded desktop (the WebSocket refuses without one) */
+    static String session(SessionRow row, List<StepRow> steps, String log, String liveViewToken) {
         boolean live = !SessionStatus.valueOf(row.status()).isFinal();
         StringBuilder body = new StringBuilder(header("Session " + row.id()));
         body.append("<p><a href=\"/dashboard\">← all sessions</a></p>\n<section id=\"summary\" data-session=\"")
@@ -95,7 +96,7 @@ final class DashboardPages {
         body.append("<section><h2>Live view</h2>\n");
         if (live) {
             body.append("<iframe id=\"liveview\" title=\"live view\" src=\"/api/auth/session/").append(text(row.id()))
-                    .append("/novnc\"></iframe>\n");
+                    .append("/novnc?token=").append(text(liveViewToken)).append("\"></iframe>\n");
         } else {
             body.append("<p>The session has ended: no desktop to show.</p>\n");
         }

@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.vmdesk.api.ApiException;
 import io.vmdesk.auth.ApiKeys;
+import io.vmdesk.auth.LiveViewTokens;
 import io.vmdesk.session.SessionIds;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.store.AuditRow;
@@ -32,15 +33,17 @@ public final class DashboardRoutes {
             "session.js", "text/javascript; charset=utf-8", "dashboard.css", "text/css; charset=utf-8");
 
     private final SessionManager sessions;
+    private final LiveViewTokens liveViewTokens;
     private final Store store;
     private final DashboardLogins logins;
     private final LiveFeed feed;
     private final Supplier<Map<String, Object>> host;
     private final boolean secureCookie;
 
-    public DashboardRoutes(SessionManager sessions, ApiKeys keys, Store store, Supplier<Map<String, Object>> host,
-            String publicUrl) {
+    public DashboardRoutes(SessionManager sessions, ApiKeys keys, LiveViewTokens liveViewTokens, Store store,
+            Supplier<Map<String, Object>> host, String publicUrl) {
         this.sessions = sessions;
+        this.liveViewTokens = liveViewTokens;
         this.store = store;
         this.host = host;
         this.logins = new DashboardLogins(keys, store, Clock.systemUTC());
@@ -96,7 +99,7 @@ public final class DashboardRoutes {
         }
         SessionRow row = existing(ctx.pathParam("id"));
         html(ctx, 200, DashboardPages.session(row, sessions.steps(row.id()),
-                sessions.logTail(row.id(), LOG_TAIL_LINES).orElse(null)));
+                sessions.logTail(row.id(), LOG_TAIL_LINES).orElse(null), liveViewTokens.link(row.id())));
     }
 
     private void end(Context ctx) {

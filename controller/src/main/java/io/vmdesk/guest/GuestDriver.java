@@ -1,5 +1,8 @@
 package io.vmdesk.guest;
 
+import java.util.Map;
+import java.util.Optional;
+
 /** The seam for the sandbox driver now and the QEMU/Firecracker drivers later. */
 public interface GuestDriver {
     /** "netns" */
@@ -25,4 +28,13 @@ public interface GuestDriver {
      * (record pid + process start time in the detail and compare).
      */
     void remove(String kind, String name, String detail);
+
+    /**
+     * A guest a previous controller left running (SHUTDOWN_LEAVE_GUESTS, or a crash): a handle to watch it when every
+     * one of its recorded processes ({@code name → ledger detail}) is still the process that was started, otherwise
+     * empty. Drivers that cannot take guests over answer empty, and such sessions are ended.
+     */
+    default Optional<GuestHandle> adopt(GuestSpec spec, Map<String, String> processes) {
+        return Optional.empty();
+    }
 }

@@ -559,6 +559,53 @@ public final class NetnsGuestDriver implements GuestDriver {
     // ---------------------------------------------------------------------------------------------- removal
 
     @Override
+    public Optional<GuestHandle> adopt(GuestSpec spec, Map<String, String> processes) {
+        Map<String, ProcessHandle> found = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, String> p : processes.entrySet()) {
+            OptionalLong pid = Processes.pidOf(p.getValue());
+            OptionalLong start = Processes.startOf(p.getValue());
+            Optional<ProcessHandle> alive = pid.isPresent() && start.isPresent()
+                    ? Processes.find(pid.getAsLong(), start.getAsLong()) : Optional.empty();
+            if (alive.isPresent()) {
+                found.put(p.getKey(), alive.get());
+            } else if (!p.getKey().equals(AGENT)) {
+                // the agent may have ended by design; any other process gone means the desktop is not whole
+                log.info("session={} cannot be adopted: {} is gone", spec.sessionId(), p.getKey());
+                return Optional.empty();
+            }
+        }
+        if (!found.keySet().containsAll(List.of("xvfb", "x11vnc"))) {
+            log.info("session={} cannot be adopted: its display or VNC server was never recorded", spec.sessionId());
+            return Optional.empty();
+        }
+        return Optional.of(new AdoptedGuest(spec.guestDir().resolve("logs"), found));
+    }
+
+    /** A guest started by a previous controller: not our child, so it is watched by pid and start time. */
+    private record AdoptedGuest(Path logs, Map<String, ProcessHandle> processes) implements GuestHandle {
+        @Override
+        public Optional<String> failure() {
+            for (Map.Entry<String, ProcessHandle> p : processes.entrySet()) {
+                if (!p.getValue().isAlive() && !p.getKey().equals(AGENT)) {
+                    return Optional.of(p.getKey() + " exited (taken over after a controller restart)");
+                }
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public String logTail(int maxLines) {
+            StringBuilder out = new StringBuilder();
+            for (String name : processes.keySet()) {
+                Path log = logs.resolve(name + ".log");
+                out.append("--- ").append(log).append(" (last ").append(maxLines).append(" lines) ---\n");
+                tail(log, maxLines).forEach(line -> out.append(line).append('\n'));
+            }
+            return out.toString();
+        }
+    }
+
+    @Override
     public void remove(String kind, String name, String detail) {
         switch (kind) {
             case "process" -> removeProcess(name, detail);

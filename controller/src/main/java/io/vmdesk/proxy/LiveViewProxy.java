@@ -2,6 +2,7 @@ package io.vmdesk.proxy;
 
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
+import io.vmdesk.auth.LiveViewTokens;
 import io.vmdesk.session.EndReason;
 import io.vmdesk.session.SessionIds;
 import io.vmdesk.session.SessionManager;
@@ -40,9 +41,13 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
     /** @param exclusive a new viewer replaces the old (4410); otherwise they share, the earliest one in control */
     private final io.vmdesk.metrics.ControllerMetrics metrics;
 
+    private final LiveViewTokens tokens;
+
     public LiveViewProxy(SessionManager sessions, Duration viewerWait, Duration pingInterval,
-            java.util.function.Predicate<String> fromGuest, boolean exclusive, io.vmdesk.metrics.ControllerMetrics metrics) {
+            java.util.function.Predicate<String> fromGuest, boolean exclusive, LiveViewTokens tokens,
+            io.vmdesk.metrics.ControllerMetrics metrics) {
         this.sessions = sessions;
+        this.tokens = tokens;
         this.metrics = metrics;
         this.exclusive = exclusive;
         this.fromGuest = fromGuest;
@@ -106,15 +111,28 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
             tunnel.close(CloseCode.POLICY, "guests may not open live views");
             return;
         }
+        // The browser sends the cookie the page set; a client that opens the socket directly may send the token.
+        String token = ctx.queryParam("token");
+        String cookie = ctx.cookie(LiveViewTokens.COOKIE);
         viewers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(tunnel);
-        sessions.viewerConnected(id);
         // Waiting for READY and connecting may take seconds: not on a Jetty thread.
-        Thread.ofVirtual().name("viewer-" + id).start(() -> attach(tunnel));
+        Thread.ofVirtual().name("viewer-" + id).start(() -> attach(tunnel, token, cookie));
     }
 
-    private void attach(VncTunnel tunnel) {
+    private void attach(VncTunnel tunnel, String token, String cookie) {
         String id = tunnel.sessionId;
         try {
+            if (sessions.find(id).isEmpty()) {
+                tunnel.close(CloseCode.SESSION_NOT_FOUND, null);
+                forget(tunnel);
+                return;
+            }
+            Optional<LiveViewTokens.Refusal> refusal = tokens.check(id, token, cookie);
+            if (refusal.isPresent()) {
+                tunnel.close(CloseCode.POLICY, refusal.get().closeDetail());
+                forget(tunnel);
+                return;
+            }
             Optional<SessionRow> row = sessions.awaitReady(id, viewerWait);
             if (row.isEmpty()) {
                 tunnel.close(CloseCode.SESSION_NOT_FOUND, null);
@@ -134,6 +152,13 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
                 return;
             }
             tunnel.connect(row.get().browserIp(), StartPipeline.VNC_PORT, CONNECT_TIMEOUT_MILLIS);
+            // counted once, uncounted once, whichever of attach and close comes first
+            if (tunnel.counted.compareAndSet(false, true)) {
+                sessions.viewerAttached(id);
+            }
+            if (!tunnel.isOpen() && tunnel.counted.compareAndSet(true, false)) {
+                sessions.viewerDetached(id, tunnel.closeReason());
+            }
             log.info("session={} viewer attached to {}:{}", id, row.get().browserIp(), StartPipeline.VNC_PORT);
             if (exclusive) {
                 for (VncTunnel other : viewers.getOrDefault(id, Set.of())) {
@@ -185,16 +210,20 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
         }
         CloseCode code = CloseCode.of(reason.closeCode());
         for (VncTunnel tunnel : set) {
-            if (tunnel.close(code, reason.code())) {
-                sessions.viewerDisconnected(sessionId, tunnel.attached() ? tunnel.closeReason() : null);
+            tunnel.close(code, reason.code());
+            if (tunnel.counted.compareAndSet(true, false)) {
+                sessions.viewerDetached(sessionId, tunnel.closeReason());
             }
         }
     }
 
     private void forget(VncTunnel tunnel) {
         Set<VncTunnel> set = viewers.get(tunnel.sessionId);
-        if (set != null && set.remove(tunnel)) {
-            sessions.viewerDisconnected(tunnel.sessionId, tunnel.attached() ? tunnel.closeReason() : null);
+        if (set != null) {
+            set.remove(tunnel);
+        }
+        if (tunnel.counted.compareAndSet(true, false)) {
+            sessions.viewerDetached(tunnel.sessionId, tunnel.closeReason());
         }
     }
 

@@ -33,6 +33,8 @@ final class VncTunnel {
     private static final java.util.concurrent.atomic.AtomicLong ORDER = new java.util.concurrent.atomic.AtomicLong();
     /** When this viewer reached the guest, in attach order; the earliest open one controls a shared session. */
     volatile long attachedOrder = Long.MAX_VALUE;
+    /** Whether the session counts this viewer as watching (see LiveViewProxy#attach). */
+    final AtomicBoolean counted = new AtomicBoolean();
 
     private final ControllerMetrics metrics;
 

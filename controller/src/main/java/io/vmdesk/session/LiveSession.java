@@ -16,6 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class LiveSession {
     final String id;
     final String provider;
+    final String userId;
     final GuestSpec spec;
     final Instant createdAt;
     final Instant expiresAt;
@@ -28,8 +29,9 @@ final class LiveSession {
     volatile GuestHandle guest;
     volatile Instant lastActivity;
 
-    LiveSession(String id, String provider, GuestSpec spec, Instant createdAt, Instant expiresAt) {
+    LiveSession(String id, String provider, String userId, GuestSpec spec, Instant createdAt, Instant expiresAt) {
         this.id = id;
+        this.userId = userId;
         this.provider = provider;
         this.spec = spec;
         this.createdAt = createdAt;

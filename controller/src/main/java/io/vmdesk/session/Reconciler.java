@@ -25,9 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings the host back in line with the ledger after a restart or crash. This slice ends what a previous run left
- * live (reviving READY guests is a later step); then whatever carries our prefix and has no live owner goes: the
- * ledger is the first record of a leak, the host scan the second, for resources created just before a crash.
+ * Brings the host back in line with the ledger after a restart or crash. READY sessions whose guests are still whole
+ * and answer with an RFB banner are revived (kept with everything they hold); every other session a previous run left
+ * live is ended; then whatever carries our prefix and has no live owner goes: the ledger is the first record of a
+ * leak, the host scan the second, for resources created just before a crash.
  */
 final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
@@ -40,9 +41,22 @@ final class Reconciler {
     private final Namespaces namespaces;
     private final HostNetwork network;
     private final Clock clock;
+    private final Revival revival;
+    private final List<Revived> revived = Collections.synchronizedList(new ArrayList<>());
+
+    /** Takes over a READY session's guest when it is whole and reachable; empty otherwise. */
+    @FunctionalInterface
+    interface Revival {
+        java.util.Optional<Revived> revive(SessionRow row);
+    }
+
+    /** A session taken over from the previous run. */
+    record Revived(SessionRow row, io.vmdesk.guest.GuestSpec spec, io.vmdesk.guest.GuestHandle guest) {
+    }
 
     Reconciler(Store store, GuestDriver driver, Teardown teardown, Config config, String instanceTag,
-            Namespaces namespaces, HostNetwork network, Clock clock) {
+            Namespaces namespaces, HostNetwork network, Clock clock, Revival revival) {
+        this.revival = revival;
         this.store = store;
         this.namespaces = namespaces;
         this.network = network;
@@ -59,9 +73,24 @@ final class Reconciler {
         List<String> removed = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger ledgerRemoved = new AtomicInteger();
         List<SessionRow> stale = store.sessions().live();
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
+            for (SessionRow row : stale) {
+                if (row.status().equals(SessionStatus.READY.name()) && clock.instant().isBefore(row.expiresAt())) {
+                    pool.submit(() -> revival.revive(row).ifPresent(revived::add));
+                }
+            }
+        }
+        Set<String> kept = new java.util.HashSet<>();
+        Set<String> keptOnHost = new java.util.HashSet<>();
+        for (Revived r : revived) {
+            kept.add(r.row().id());
+            keptOnHost.add(r.spec().namespace());
+            keptOnHost.add(r.spec().hostInterface());
+            keptOnHost.add(r.spec().guestDir().toAbsolutePath().normalize().toString());
+        }
         Set<String> owners = new LinkedHashSet<>();
-        stale.forEach(r -> owners.add(r.id()));
-        List<LedgerEntry> open = store.ledger().allOpen();
+        stale.stream().filter(r -> !kept.contains(r.id())).forEach(r -> owners.add(r.id()));
+        List<LedgerEntry> open = store.ledger().allOpen().stream().filter(e -> !kept.contains(e.sessionId())).toList();
         open.forEach(e -> owners.add(e.sessionId()));
         ledgerRemoved.set(open.size());
         try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
@@ -79,25 +108,33 @@ final class Reconciler {
         // made by a run whose store was lost.
         try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
             {
-                for (String ns : namespaces.list(Naming.namespacePrefix(instanceTag))) {
+                for (String ns : namespaces.list(Naming.namespacePrefix(instanceTag)).stream()
+                        .filter(ns -> !keptOnHost.contains(ns)).toList()) {
                     pool.submit(() -> remove(removed, problems, "netns", ns, () -> namespaces.delete(ns)));
                 }
             }
             {
-                for (String link : network.interfaces(Naming.INTERFACE_PREFIX)) {
+                for (String link : network.interfaces(Naming.INTERFACE_PREFIX).stream()
+                        .filter(link -> !keptOnHost.contains(link)).toList()) {
                     pool.submit(() -> remove(removed, problems, "interface", link, () -> network.deleteInterface(link)));
                 }
             }
-            for (Path dir : sessionDirectories()) {
+            for (Path dir : sessionDirectories().stream()
+                    .filter(d -> !keptOnHost.contains(d.toAbsolutePath().normalize().toString())).toList()) {
                 pool.submit(() -> remove(removed, problems, "directory", dir.toString(),
                         () -> driver.remove("directory", dir.toString(), "")));
             }
         }
-        store.leases().all().keySet().forEach(store.leases()::release);
-        ReconcileReport report = new ReconcileReport(stale.size(), ledgerRemoved.get(), List.copyOf(removed),
-                List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
+        store.leases().all().keySet().stream().filter(id -> !kept.contains(id)).forEach(store.leases()::release);
+        ReconcileReport report = new ReconcileReport(stale.size() - revived.size(), ledgerRemoved.get(),
+                List.copyOf(removed), List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000, revived.size());
         log.info("{}", report.summary());
         return report;
+    }
+
+    /** The sessions revived by {@link #run()}. */
+    List<Revived> revived() {
+        return List.copyOf(revived);
     }
 
     private List<Path> sessionDirectories() {

@@ -52,6 +52,7 @@ public final class SessionManager implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("session-timers").factory());
     private final Object admission = new Object();
+    private final CreationRate creationRate;
     private final SessionEvents events;
     private final ControllerMetrics metrics;
     private final CredentialSink credentials;
@@ -74,6 +75,7 @@ public final class SessionManager implements AutoCloseable {
         this.teardown = new Teardown(store, driver);
         this.clock = clock;
         this.instanceTag = Naming.instanceTag(config.dataDir());
+        this.creationRate = new CreationRate(config.createRatePerMinute(), clock);
         timers.scheduleWithFixedDelay(this::enforceTimers, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -100,33 +102,57 @@ public final class SessionManager implements AutoCloseable {
         Instant expiresAt = now.plus(config.maxLifetime());
         LiveSession session;
         synchronized (admission) {
-            if (live.size() >= config.maxSessions()) {
-                throw new AdmissionException("MAX_SESSIONS=" + config.maxSessions() + " sessions are live on this host",
-                        Duration.ofSeconds(10));
-            }
+            admit(userId);
             store.sessions().insert(new SessionRow(id, userId, provider, SessionStatus.STARTING.name(), null, null,
                     now, expiresAt, null, null, null, null, null));
             long started = System.nanoTime();
             Optional<Ipv4Address> address = store.leases().acquire(id, config.poolStart(), config.poolEnd());
             if (address.isEmpty()) {
                 store.sessions().finish(id, SessionStatus.FAILED.name(), "admission: address pool exhausted", null, now);
-                throw new AdmissionException("the address pool " + config.poolStart() + "-" + config.poolEnd()
+                throw new AdmissionException("too-many-sessions", "the address pool " + config.poolStart() + "-"
+                        + config.poolEnd()
                         + " is exhausted", Duration.ofSeconds(10));
             }
             String mac = Naming.macFor(address.get());
             store.sessions().setAddress(id, address.get().toString(), mac);
             events.step(id, new StepRow("net.lease", "ok", now,
                     (System.nanoTime() - started) / 1_000_000, address.get() + " " + mac));
-            GuestSpec spec = new GuestSpec(id, address.get(), config.internalNetwork(), config.gateway(), mac,
-                    Naming.interfaceName(id), Naming.namespaceName(instanceTag, id),
-                    config.dataDir().resolve("sessions").resolve(id), config.bridgeDevice(), config.chromiumBin(),
-                    agents.launchFor(id));
-            session = new LiveSession(id, provider, spec, now, expiresAt);
+            GuestSpec spec = specFor(id, address.get(), mac, agents.launchFor(id));
+            session = new LiveSession(id, provider, userId, spec, now, expiresAt);
             live.put(id, session);
         }
         log.info("session={} created provider={} user={} address={}", id, provider, userId, session.spec.address());
         workers.submit(() -> start(session));
         return store.sessions().find(id).orElseThrow();
+    }
+
+    /** Everything a session's guest is made of derives from its id and address: the same after a restart. */
+    private GuestSpec specFor(String id, Ipv4Address address, String mac, io.vmdesk.guest.AgentLaunch agent) {
+        return new GuestSpec(id, address, config.internalNetwork(), config.gateway(), mac, Naming.interfaceName(id),
+                Naming.namespaceName(instanceTag, id), config.dataDir().resolve("sessions").resolve(id),
+                config.bridgeDevice(), config.chromiumBin(), agent);
+    }
+
+    /**
+     * The three limits, cheapest refusal first; the rate's token is taken last, so a request refused by a limit
+     * does not use up the rate. Called under the admission lock.
+     */
+    private void admit(String userId) throws AdmissionException {
+        if (live.size() >= config.maxSessions()) {
+            throw new AdmissionException("too-many-sessions", "MAX_SESSIONS=" + config.maxSessions()
+                    + " sessions are live on this host", Duration.ofSeconds(10));
+        }
+        long mine = live.values().stream().filter(s -> s.userId.equals(userId)).count();
+        if (mine >= config.maxSessionsPerUser()) {
+            throw new AdmissionException("too-many-sessions-for-user", "user " + userId + " has " + mine
+                    + " live session(s), MAX_SESSIONS_PER_USER=" + config.maxSessionsPerUser()
+                    + "; end one (DELETE /api/auth/session/{id}) or wait for it to end", Duration.ofSeconds(10));
+        }
+        Optional<Duration> wait = creationRate.take();
+        if (wait.isPresent()) {
+            throw new AdmissionException("rate-limited", "more than SESSION_CREATE_RATE="
+                    + config.createRatePerMinute() + " sessions per minute were asked for", wait.get());
+        }
     }
 
     private void start(LiveSession session) {
@@ -203,7 +229,11 @@ public final class SessionManager implements AutoCloseable {
         return store.sessions().find(id);
     }
 
-    public void viewerConnected(String id) {
+    /**
+     * A viewer reached the guest. Only viewers that did count as someone watching: WebSocket attempts that were
+     * refused or never got through (a reconnect loop, a bad token) change neither the viewer count nor the idle clock.
+     */
+    public void viewerAttached(String id) {
         LiveSession session = live.get(id);
         if (session != null) {
             session.viewers.incrementAndGet();
@@ -211,10 +241,10 @@ public final class SessionManager implements AutoCloseable {
     }
 
     /**
-     * A viewer left. Its reason (null for one refused before it reached the guest) is kept while the session lives;
-     * attempts on an ended session change nothing.
+     * An attached viewer left: the idle clock starts again from now. Its reason is kept while the session lives;
+     * viewers of an ended session change nothing.
      */
-    public void viewerDisconnected(String id, String reason) {
+    public void viewerDetached(String id, String reason) {
         LiveSession session = live.get(id);
         if (session == null) {
             return;
@@ -301,6 +331,29 @@ public final class SessionManager implements AutoCloseable {
         }).count();
     }
 
+    /**
+     * {@code POST …/keepalive}: the platform says the session is still wanted, which restarts its idle clock (never
+     * its hard lifetime). Empty when the session is not live.
+     */
+    public Optional<Instant> keepalive(String id) {
+        LiveSession session = live.get(id);
+        if (session == null || session.ending.get()) {
+            return Optional.empty();
+        }
+        session.lastActivity = clock.instant();
+        log.info("session={} keepalive", id);
+        return Optional.of(idleDeadline(session));
+    }
+
+    /**
+     * When a session with no viewer becomes idle. Idle means: no viewer attached to the guest and no agent progress.
+     * The clock runs from the latest of READY, the last attached viewer leaving, the last agent event and the last
+     * keepalive; WebSocket attempts that never reach the guest (refused tokens, noVNC's reconnect loop) do not move it.
+     */
+    private Instant idleDeadline(LiveSession session) {
+        return session.lastActivity.plus(config.idleTimeout());
+    }
+
     /** Lifetime and idle limits, checked every second. */
     private void enforceTimers() {
         Instant now = clock.instant();
@@ -318,9 +371,10 @@ public final class SessionManager implements AutoCloseable {
                 workers.submit(() -> end(session, EndReason.LIFETIME_OVER, "SESSION_MAX_LIFETIME="
                         + config.maxLifetime().toSeconds() + "s reached", SessionStatus.ENDED));
             } else if (session.viewers.get() == 0 && session.ready.isDone()
-                    && Duration.between(session.lastActivity, now).compareTo(config.idleTimeout()) >= 0) {
-                workers.submit(() -> end(session, EndReason.IDLE_LIMIT, "no viewer for SESSION_IDLE_TIMEOUT="
-                        + config.idleTimeout().toSeconds() + "s", SessionStatus.ENDED));
+                    && !now.isBefore(idleDeadline(session))) {
+                workers.submit(() -> end(session, EndReason.IDLE_LIMIT, "no viewer, no agent progress and no keepalive"
+                        + " for SESSION_IDLE_TIMEOUT=" + config.idleTimeout().toSeconds() + "s",
+                        SessionStatus.ENDED));
             }
         }
     }
@@ -339,13 +393,7 @@ public final class SessionManager implements AutoCloseable {
         log.info("session={} ending reason={}", session.id, endedReason);
         store.sessions().setStatus(session.id, SessionStatus.ENDING.name());
         session.ready.complete(false);
-        for (BiConsumer<String, EndReason> listener : endListeners) {
-            try {
-                listener.accept(session.id, reason);
-            } catch (RuntimeException e) {
-                log.warn("session={} end listener failed: {}", session.id, e.toString());
-            }
-        }
+        tellViewers(session, reason);
         session.stepLock.lock();
         List<String> problems;
         long started = System.nanoTime();
@@ -371,26 +419,100 @@ public final class SessionManager implements AutoCloseable {
         log.info("session={} {} reason={}", session.id, finalStatus, endedReason);
     }
 
+    /** Closes the session's viewers with the reason's close code (through the end listeners). */
+    private void tellViewers(LiveSession session, EndReason reason) {
+        for (BiConsumer<String, EndReason> listener : endListeners) {
+            try {
+                listener.accept(session.id, reason);
+            } catch (RuntimeException e) {
+                log.warn("session={} end listener failed: {}", session.id, e.toString());
+            }
+        }
+    }
+
     /**
-     * Start-up reconciliation, before the port opens: sessions a previous run left live are ended, and every host
+     * Start-up reconciliation, before the port opens: READY sessions whose guests are whole and reachable are
+     * revived, the other sessions a previous run left live are ended, and every host
      * resource the ledger or the host shows without a live owner is removed, in parallel.
      */
     public ReconcileReport reconcile() {
-        ReconcileReport report = new Reconciler(store, driver, teardown, config, instanceTag, namespaces, network, clock)
-                .run();
+        Reconciler reconciler = new Reconciler(store, driver, teardown, config, instanceTag, namespaces, network, clock,
+                this::revivable);
+        ReconcileReport report = reconciler.run();
+        for (Reconciler.Revived r : reconciler.revived()) {
+            SessionRow row = r.row();
+            LiveSession session = new LiveSession(row.id(), row.provider(), row.userId(), r.spec(), row.createdAt(),
+                    row.expiresAt());
+            session.guest = r.guest();
+            session.lastActivity = clock.instant();
+            session.ready.complete(true);
+            live.put(row.id(), session);
+            log.info("session={} revived after a controller restart (READY, guest reachable)", row.id());
+        }
         metrics.reconciled(report.sessionsEnded(), report.leftoversRemoved().size(), report.problems().size());
         return report;
     }
 
-    /** Ends every live session (controller shutdown), in parallel, within a bound. */
+    /**
+     * A READY session of a previous run, if its guest is whole (every recorded process is still the one started) and
+     * the host reads its RFB banner again: READY keeps its promise after a restart, or the session is ended.
+     */
+    private Optional<Reconciler.Revived> revivable(SessionRow row) {
+        if (row.browserIp() == null) {
+            return Optional.empty();
+        }
+        GuestSpec spec = specFor(row.id(), Ipv4Address.parse(row.browserIp()), row.mac(), null);
+        Map<String, String> processes = new java.util.LinkedHashMap<>();
+        store.ledger().open(row.id()).stream().filter(e -> e.kind().equals("process"))
+                .forEach(e -> processes.put(e.name(), e.detail()));
+        Optional<io.vmdesk.guest.GuestHandle> guest = driver.adopt(spec, processes);
+        if (guest.isEmpty()) {
+            return Optional.empty();
+        }
+        long t0 = System.nanoTime();
+        try {
+            String banner = pipeline.reprove(spec, guest.get(), Duration.ofSeconds(5));
+            events.step(row.id(), new StepRow("controller.revived", "ok", clock.instant(),
+                    (System.nanoTime() - t0) / 1_000_000, "guest taken over after a controller restart; " + banner));
+            return Optional.of(new Reconciler.Revived(row, spec, guest.get()));
+        } catch (io.vmdesk.readiness.ReadinessException e) {
+            log.info("session={} cannot be revived: {}", row.id(), e.getMessage());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Controller shutdown (SIGTERM): viewers get 1001. Guests are torn down in parallel, waiting at most
+     * SHUTDOWN_TIMEOUT (what is left, the next start reconciles); with SHUTDOWN_LEAVE_GUESTS they keep running, their
+     * rows and ledger stay as they are, and the next start revives them.
+     */
     @Override
     public void close() {
         timers.shutdownNow();
         List<LiveSession> sessions = List.copyOf(live.values());
-        try (ExecutorService stoppers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
+        if (config.shutdownLeaveGuests()) {
             for (LiveSession session : sessions) {
-                stoppers.submit(() -> end(session, EndReason.CONTROLLER_SHUTDOWN, null, SessionStatus.ENDED));
+                tellViewers(session, EndReason.CONTROLLER_SHUTDOWN);
+                log.info("session={} left running for the next start (SHUTDOWN_LEAVE_GUESTS=true)", session.id);
             }
+            workers.shutdownNow();
+            return;
+        }
+        ExecutorService stoppers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory());
+        for (LiveSession session : sessions) {
+            stoppers.submit(() -> end(session, EndReason.CONTROLLER_SHUTDOWN, null, SessionStatus.ENDED));
+        }
+        stoppers.shutdown();
+        try {
+            if (!stoppers.awaitTermination(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("shutdown: {} session(s) not torn down within SHUTDOWN_TIMEOUT={}s; the next start "
+                        + "reconciles them", live.size(), config.shutdownTimeout().toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         workers.shutdownNow();
     }

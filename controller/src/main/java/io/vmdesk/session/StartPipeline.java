@@ -3,6 +3,7 @@ package io.vmdesk.session;
 import io.vmdesk.guest.GuestDriver;
 import io.vmdesk.guest.GuestException;
 import io.vmdesk.guest.Ledger;
+import io.vmdesk.guest.GuestSpec;
 import io.vmdesk.readiness.ReadinessException;
 import io.vmdesk.readiness.RfbReadiness;
 import io.vmdesk.store.StepRow;
@@ -98,6 +99,15 @@ public final class StartPipeline {
         } finally {
             session.stepLock.unlock();
         }
+    }
+
+    /**
+     * Proves an adopted guest reachable again, as READY promised before the restart: the host reads its RFB banner.
+     * Returns the banner, or throws naming what failed.
+     */
+    String reprove(GuestSpec spec, io.vmdesk.guest.GuestHandle guest, Duration within)
+            throws ReadinessException, InterruptedException {
+        return readiness.waitUntilReady(spec.address(), VNC_PORT, within, guest::failure);
     }
 
     /** Not under the step lock: it only reads, and a delete must be able to interrupt it. */

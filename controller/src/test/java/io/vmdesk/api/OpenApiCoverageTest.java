@@ -32,7 +32,7 @@ class OpenApiCoverageTest {
         Set<String> registered = new TreeSet<>();
         try (sessions) {
             ApiServer api = new ApiServer(config, sessions, null, new AgentRoutes(sessions, null, null), null, null,
-                    null, new ControllerMetrics(), Map::of, null);
+                    null, null, new ControllerMetrics(), Map::of, null);
             for (String route : api.routes()) {
                 // a WebSocket is described as the GET that upgrades; Javalin's <file> (may hold slashes) as {file}
                 registered.add(route.replaceFirst("^WS ", "GET ").replaceAll("<([^>]+)>", "{$1}"));

@@ -63,7 +63,9 @@ class DescribeTest {
                 loaded.bridgeDevice(), loaded.bridgeIp(), loaded.internalNetwork(), loaded.poolStart(),
                 loaded.poolEnd(), loaded.dataDir(), null, null, null, loaded.guestDriver(), loaded.maxSessions(),
                 loaded.readyTimeout(), loaded.maxLifetime(), loaded.idleTimeout(), loaded.viewerWaitTimeout(),
-                loaded.pingInterval(), loaded.viewerPolicy(), loaded.chromiumBin(), null, null);
+                loaded.pingInterval(), loaded.viewerPolicy(), loaded.chromiumBin(), null, null,
+                loaded.liveViewTokenTtl(), loaded.maxSessionsPerUser(), loaded.createRatePerMinute(),
+                loaded.shutdownTimeout(), loaded.shutdownLeaveGuests());
 
         assertThat(copy).isEqualTo(loaded);
         assertThat(copy.describe()).contains("PORT=4000 (given)");

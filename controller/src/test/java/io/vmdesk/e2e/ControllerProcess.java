@@ -64,6 +64,11 @@ final class ControllerProcess implements AutoCloseable {
         controller.launch();
     }
 
+    /** Changes a setting for the next {@link #launch()}. */
+    void setting(String name, String value) {
+        controller.setting(name, value);
+    }
+
     boolean isAlive() {
         return controller.isAlive();
     }
@@ -122,6 +127,20 @@ final class ControllerProcess implements AutoCloseable {
             throw new AssertionError("POST answered " + response.statusCode() + " " + response.body());
         }
         return json(response);
+    }
+
+    /**
+     * The live-view WebSocket URL of a novncURL, with its token as a query parameter (as a client without the
+     * page's cookie would send it).
+     */
+    static String socketOf(String novncUrl) {
+        int query = novncUrl.indexOf('?');
+        return novncUrl.substring(0, query).replaceFirst("^http", "ws") + "/websockify" + novncUrl.substring(query);
+    }
+
+    /** A session's live-view WebSocket URL with a fresh token (every GET of the session hands one out). */
+    String liveViewSocket(String id) throws IOException, InterruptedException {
+        return socketOf(json(get("/api/auth/session/" + id)).get("novncURL").asText());
     }
 
     /** Polls until the session leaves STARTING; returns its record. */

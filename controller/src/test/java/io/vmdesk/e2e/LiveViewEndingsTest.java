@@ -51,8 +51,10 @@ class LiveViewEndingsTest {
         return id;
     }
 
-    private static String websocket(String base, String id) {
-        return base.replace("http", "ws") + "/api/auth/session/" + id + "/novnc/websockify";
+    /** A fresh live-view WebSocket URL, reached through {@code base} (the controller, or an intermediary). */
+    private static String websocket(String base, String id) throws Exception {
+        return controller.liveViewSocket(id).replace(controller.baseUrl().replaceFirst("^http", "ws"),
+                base.replaceFirst("^http", "ws"));
     }
 
     @Test
@@ -60,7 +62,9 @@ class LiveViewEndingsTest {
     void noCompressionIsNegotiatedAndMessagesOfAMebibytePassBothWays() throws Exception {
         String id = readySession("protocol");
         try (Socket raw = new Socket(InetAddress.getLoopbackAddress(), controller.controller.relayPort())) {
-            raw.getOutputStream().write(("GET /api/auth/session/" + id + "/novnc/websockify HTTP/1.1\r\n"
+            java.net.URI socket = java.net.URI.create(websocket(controller.baseUrl(), id));
+            String path = socket.getRawPath() + "?" + socket.getRawQuery();
+            raw.getOutputStream().write(("GET " + path + " HTTP/1.1\r\n"
                     + "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                     + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")

@@ -32,6 +32,14 @@ final class RfbViewer implements WebSocket.Listener {
         return viewer;
     }
 
+    /** Connects sending the cookie header a browser would send (the live-view cookie). */
+    static RfbViewer connectWithCookie(String url, String cookie) throws Exception {
+        RfbViewer viewer = new RfbViewer();
+        viewer.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .header("Cookie", cookie).buildAsync(URI.create(url), viewer).get(30, TimeUnit.SECONDS);
+        return viewer;
+    }
+
     /** The subprotocol the server agreed to ("" when none). */
     String subprotocol() {
         return socket.getSubprotocol();

@@ -142,7 +142,7 @@ class SessionApiTest {
             addresses.add(session.get("browserIP").asText());
             macs.add(session.get("mac").asText());
             // reachable through the controller's proxy: the guest's RFB banner arrives over the WebSocket
-            String ws = c.get("novncURL").asText().replace("http", "ws") + "/websockify";
+            String ws = ControllerProcess.socketOf(c.get("novncURL").asText());
             RfbViewer offered = RfbViewer.connect(ws, "binary");
             assertThat(offered.banner()).startsWith("RFB 003.00");
             assertThat(offered.subprotocol()).isEqualTo("binary");
@@ -170,8 +170,7 @@ class SessionApiTest {
 
         // a viewer watching a session that is deleted gets a close frame with the reason
         String id = created.get(0).get("sessionId").asText();
-        RfbViewer watcher = RfbViewer.connect(created.get(0).get("novncURL").asText().replace("http", "ws")
-                + "/websockify");
+        RfbViewer watcher = RfbViewer.connect(ControllerProcess.socketOf(created.get(0).get("novncURL").asText()));
         watcher.banner();
         controller.delete("/api/auth/session/" + id);
         assertThat(watcher.closed.get(20, TimeUnit.SECONDS)).startsWith("1000 session-ended");
@@ -192,20 +191,22 @@ class SessionApiTest {
         JsonNode created = controller.createSession("gemini", "page-user");
         String id = created.get("sessionId").asText();
         try {
-            HttpResponse<String> page = controller.get("/api/auth/session/" + id + "/novnc");
+            String link = created.get("novncURL").asText().substring(controller.baseUrl().length());
+            HttpResponse<String> page = controller.get(link);
             assertThat(page.statusCode()).isEqualTo(302);
+            String cookie = page.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
             assertThat(page.headers().firstValue("Location").orElseThrow())
                     .contains("/api/auth/session/" + id + "/novnc/vnc.html?")
                     .contains("path=api/auth/session/" + id + "/novnc/websockify").contains("autoconnect=true")
                     .contains("resize=scale");
             HttpResponse<String> html = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
-                    + page.headers().firstValue("Location").orElseThrow())).build());
+                    + page.headers().firstValue("Location").orElseThrow())).header("Cookie", cookie).build());
             assertThat(html.statusCode()).isEqualTo(200);
             assertThat(html.body()).contains("noVNC");
             HttpResponse<String> js = controller.get("/api/auth/session/" + id + "/novnc/app/ui.js");
-            // the page's banner reads the session's status without an API key
+            // the page's banner reads the session's status without an API key, with the live-view cookie
             HttpResponse<String> status = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
-                    + "/api/auth/session/" + id + "/novnc/status")).build());
+                    + "/api/auth/session/" + id + "/novnc/status")).header("Cookie", cookie).build());
             assertThat(status.statusCode()).isEqualTo(200);
             assertThat(ControllerProcess.json(status).get("status").asText()).isIn("STARTING", "READY");
             assertThat(js.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
@@ -228,7 +229,7 @@ class SessionApiTest {
         assertThat(delta(before, ready, "vmdesk_session_step_seconds_count{outcome=\"ok\",step=\"guest.start\"}"))
                 .isEqualTo(1.0);
 
-        RfbViewer viewer = RfbViewer.connect(created.get("novncURL").asText().replace("http", "ws") + "/websockify")
+        RfbViewer viewer = RfbViewer.connect(ControllerProcess.socketOf(created.get("novncURL").asText()))
                 .handshake();
         viewer.requestUpdateAndAwaitData(Duration.ofSeconds(10));
         assertThat(metrics().get("vmdesk_proxy_connections")).isEqualTo(1.0);

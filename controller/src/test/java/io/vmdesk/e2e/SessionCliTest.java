@@ -77,8 +77,8 @@ class SessionCliTest {
         Run created = session("create", "--provider", "codex", "--user", "cli-json", "--json");
         assertThat(created.status()).as(created.err()).isZero();
         first = created.json().get("sessionId").asText();
-        assertThat(created.json().get("novncURL").asText()).isEqualTo(controller.baseUrl() + "/api/auth/session/"
-                + first + "/novnc");
+        assertThat(created.json().get("novncURL").asText()).startsWith(controller.baseUrl() + "/api/auth/session/"
+                + first + "/novnc?token=");
 
         Run waited = session("create", "--provider", "codex", "--user", "cli-text", "--wait");
         assertThat(waited.status()).as(waited.out() + waited.err()).isZero();
@@ -124,11 +124,12 @@ class SessionCliTest {
         Run text = session("open", second);
         assertThat(text.status()).as(text.err()).isZero();
         String url = text.out().strip();
-        assertThat(url).isEqualTo(controller.baseUrl() + "/api/auth/session/" + second + "/novnc");
+        assertThat(url).startsWith(controller.baseUrl() + "/api/auth/session/" + second + "/novnc?token=");
         assertThat(controller.get(url.substring(controller.baseUrl().length())).statusCode()).isBetween(200, 399);
 
         Run json = session("open", second, "--json");
-        assertThat(json.json().get("novncURL").asText()).isEqualTo(url);
+        // each answer carries a fresh live-view token
+        assertThat(json.json().get("novncURL").asText()).startsWith(url.substring(0, url.indexOf("?token=") + 7));
         assertThat(json.json().get("status").asText()).isEqualTo("READY");
     }
 

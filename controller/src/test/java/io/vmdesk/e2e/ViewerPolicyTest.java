@@ -20,8 +20,8 @@ class ViewerPolicyTest {
         return id;
     }
 
-    private static String websocket(ControllerProcess controller, String id) {
-        return controller.baseUrl().replace("http", "ws") + "/api/auth/session/" + id + "/novnc/websockify";
+    private static String websocket(ControllerProcess controller, String id) throws Exception {
+        return controller.liveViewSocket(id);
     }
 
     @Test
