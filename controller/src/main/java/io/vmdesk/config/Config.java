@@ -36,6 +36,9 @@ import java.util.Map;
  * @param chromiumBin       CHROMIUM_BIN, default chromium
  * @param providersFile     PROVIDERS_FILE, null when unset (built-in recipes only)
  * @param agentJar          AGENT_JAR, null when unset (the agent built alongside the controller)
+ * @param liveViewUpstream  LIVE_VIEW_UPSTREAM: vnc (default) or websockify
+ * @param liveViewBuffer    LIVE_VIEW_BUFFER in bytes, default 256 KiB
+ * @param liveViewStallTimeout LIVE_VIEW_STALL_TIMEOUT, default 10s
  */
 public record Config(
         int port,
@@ -61,7 +64,11 @@ public record Config(
         String viewerPolicy,
         String chromiumBin,
         Path providersFile,
-        Path agentJar) {
+        Path agentJar,
+        // issue 6: the live-view proxy
+        String liveViewUpstream,
+        int liveViewBuffer,
+        Duration liveViewStallTimeout) {
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

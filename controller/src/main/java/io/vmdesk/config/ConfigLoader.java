@@ -60,6 +60,9 @@ final class ConfigLoader {
         String chromiumBin = parse(CHROMIUM_BIN, v -> v, "chromium");
         Path providersFile = parse(PROVIDERS_FILE, Values::file, null);
         Path agentJar = parse(AGENT_JAR, Values::file, null);
+        String liveViewUpstream = parse(LIVE_VIEW_UPSTREAM, Values::liveViewUpstream, "vnc");
+        Integer liveViewBuffer = parse(LIVE_VIEW_BUFFER, Values::bufferSize, 256 * 1024);
+        Duration liveViewStall = parse(LIVE_VIEW_STALL_TIMEOUT, ConfigLoader::pingInterval, Duration.ofSeconds(10));
 
         // A pool bound that did not parse was reported already; checking around it would only add noise.
         boolean poolParsed = (poolStart != null || !raw.containsKey(IP_POOL_START))
@@ -83,7 +86,7 @@ final class ConfigLoader {
         Config config = new Config(port, listenAddress, publicUrl, controlSocket, bridgeDevice, bridgeIp, network,
                 pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
                 maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, viewerPolicy, chromiumBin,
-                providersFile, agentJar);
+                providersFile, agentJar, liveViewUpstream, liveViewBuffer, liveViewStall);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());

@@ -65,6 +65,9 @@ final class Description {
             case CHROMIUM_BIN -> c.chromiumBin();
             case PROVIDERS_FILE -> c.providersFile();
             case AGENT_JAR -> c.agentJar();
+            case LIVE_VIEW_UPSTREAM -> c.liveViewUpstream();
+            case LIVE_VIEW_BUFFER -> c.liveViewBuffer();
+            case LIVE_VIEW_STALL_TIMEOUT -> duration(c.liveViewStallTimeout());
         };
         return v == null ? null : v.toString();
     }
