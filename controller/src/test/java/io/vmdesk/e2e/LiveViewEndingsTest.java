@@ -34,7 +34,7 @@ class LiveViewEndingsTest {
     @BeforeAll
     static void start() throws Exception {
         controller = ControllerProcess.start(Map.of("PROXY_PING_INTERVAL", "2s", "SESSION_MAX_LIFETIME", "60s",
-                "SESSION_IDLE_TIMEOUT", "20s", "LIVE_VIEW_BUFFER", "64KiB", "LIVE_VIEW_STALL_TIMEOUT", "3s"));
+                "SESSION_IDLE_TIMEOUT", "15s", "LIVE_VIEW_BUFFER", "64KiB", "LIVE_VIEW_STALL_TIMEOUT", "3s"));
         assertThat(controller.isAlive()).as(controller.log()).isTrue();
     }
 
@@ -179,7 +179,7 @@ class LiveViewEndingsTest {
         while (!lastDisconnect(stalledId).startsWith("1013") && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(40)) {
             stalled.requestFullScreen();
             // the other session is not held up by it: a full screen arrives as usual
-            flowing.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(5));
+            flowing.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(30));
         }
         assertThat(lastDisconnect(stalledId)).startsWith("1013 browser-stalled: browser took nothing for 3s");
         assertThat(flowing.closed).isNotDone();
