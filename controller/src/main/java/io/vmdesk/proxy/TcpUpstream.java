@@ -54,7 +54,7 @@ final class TcpUpstream implements Upstream {
             throw e;
         }
         TcpUpstream upstream = new TcpUpstream(channel, tunnel, ReadBuffers.of(tunnel.limits().bufferBytes() / 2));
-        Thread.ofPlatform().daemon().name("vnc-" + tunnel.sessionId).start(upstream::pump);
+        Thread.ofVirtual().name("vnc-" + tunnel.sessionId).start(upstream::pump);
         return upstream;
     }
 
