@@ -156,14 +156,22 @@ final class ProxyBench implements Callable<Integer> {
         }
     }
 
-    /** Opens {@code connections} viewers that finish the RFB handshake and then idle; measures and checks them. */
+    /**
+     * Opens {@code connections} viewers that finish the RFB handshake and then idle; measures and checks them. A path
+     * that refuses more (websockify's select() cannot watch descriptors above 1023) is measured with those it took.
+     */
     private void idleConnections(Target t, Result r, boolean isVmdesk, int relayPort) throws Exception {
         long heap0 = isVmdesk ? heapUsed(relayPort) : 0;
         long mem0 = memoryKiB(t.pid);
         List<RfbBenchClient> open = new ArrayList<>();
         try {
             for (int i = 0; i < connections; i++) {
-                open.add(t.open(16 * 1024).handshake());
+                try {
+                    open.add(t.open(16 * 1024).handshake());
+                } catch (IOException e) {
+                    System.err.printf("%s: connection %d failed: %s%n", t.name, open.size() + 1, e.getMessage());
+                    break;
+                }
             }
             Thread.sleep(2000); // held, idle
             long heap1 = isVmdesk ? heapUsed(relayPort) : 0;
@@ -178,14 +186,12 @@ final class ProxyBench implements Callable<Integer> {
                 }
             }
             r.held = alive;
+            int n = Math.max(1, open.size());
             if (isVmdesk) {
-                r.memoryPerConnectionKiB = (heap1 - heap0) / 1024.0 / connections;
+                r.memoryPerConnectionKiB = (heap1 - heap0) / 1024.0 / n;
             }
-            r.rssPerConnectionKiB = (mem1 - mem0) / (double) connections;
+            r.rssPerConnectionKiB = (mem1 - mem0) / (double) n;
             r.rssAfterMiB = mem1 / 1024.0;
-        } catch (IOException e) {
-            System.err.printf("%s: connection %d failed: %s%n", t.name, open.size() + 1, e.getMessage());
-            r.held = open.size();
         } finally {
             for (RfbBenchClient c : open) {
                 c.close();
