@@ -14,6 +14,7 @@ import io.vmdesk.vault.Vault;
 import java.time.Clock;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.proxy.LiveViewProxy;
+import io.vmdesk.proxy.RelayLimits;
 import io.vmdesk.session.SessionManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +36,18 @@ public final class ApiServer implements AutoCloseable {
     static final long MAX_WS_MESSAGE_BYTES = 4L * 1024 * 1024;
 
     private final Javalin app;
+
+    /** The live view's WebSocket limits, shared with the proxy benchmark so it measures the same server. */
+    public static void webSockets(io.javalin.config.JavalinConfig cfg, java.time.Duration pingInterval) {
+        cfg.jetty.modifyWebSocketServletFactory(factory -> {
+            factory.setMaxBinaryMessageSize(MAX_WS_MESSAGE_BYTES);
+            factory.setMaxFrameSize(MAX_WS_MESSAGE_BYTES);
+            factory.setIdleTimeout(pingInterval.multipliedBy(2).plusSeconds(5));
+            // No per-message compression: framebuffer updates are already encoded by RFB, and deflate would cost
+            // CPU and latency on every message (the set is the live extension registry).
+            factory.getAvailableExtensionNames().remove("permessage-deflate");
+        });
+    }
     private final Config config;
 
     public ApiServer(Config config, SessionManager sessions, ProviderCatalog providers, AgentRoutes agent,
@@ -51,7 +64,8 @@ public final class ApiServer implements AutoCloseable {
         DiagnosticRoutes diagnostics = new DiagnosticRoutes(doctor);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
                 remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"), liveViewTokens,
-                metrics);
+                metrics, config.liveViewUpstream(),
+                new RelayLimits(config.liveViewBuffer(), config.liveViewStallTimeout()));
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             // Virtual threads: a slow or stalled client holds a cheap thread, not one of a bounded pool.
@@ -60,14 +74,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.http.maxRequestSize = MAX_REQUEST_BYTES;
             cfg.jetty.host = config.listenAddress();
             cfg.jetty.port = config.port();
-            cfg.jetty.modifyWebSocketServletFactory(factory -> {
-                factory.setMaxBinaryMessageSize(MAX_WS_MESSAGE_BYTES);
-                factory.setMaxFrameSize(MAX_WS_MESSAGE_BYTES);
-                factory.setIdleTimeout(config.pingInterval().multipliedBy(2).plusSeconds(5));
-                // No per-message compression: framebuffer updates are already encoded by RFB, and deflate would cost
-                // CPU and latency on every message (the set is the live extension registry).
-                factory.getAvailableExtensionNames().remove("permessage-deflate");
-            });
+            webSockets(cfg, config.pingInterval());
             cfg.routes.before(ctx -> {
                 // Guests reach the controller only for their agent channel, never the platform's API.
                 if (fromGuest(config, ctx.req().getRemoteAddr()) && !ctx.path().startsWith("/api/agent/")) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * {@code vmdesk bench}: time from POST to READY, one session after another (each kept live), then the controller's
  * memory with all of them live. Runs the real controller in a private network namespace, like the tests.
  */
-@Command(name = "bench", description = "Measure POST→READY and controller memory with N live sessions.")
+@Command(name = "bench", subcommands = {ProxyBench.class, BenchRelayCommand.class}, description = "Measure POST→READY and controller memory with N live sessions.")
 final class BenchCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -41,6 +41,9 @@ import java.util.Map;
  * @param createRatePerMinute SESSION_CREATE_RATE, default 30
  * @param shutdownTimeout   SHUTDOWN_TIMEOUT, default 30s
  * @param shutdownLeaveGuests SHUTDOWN_LEAVE_GUESTS, default false
+ * @param liveViewUpstream  LIVE_VIEW_UPSTREAM: vnc (default) or websockify
+ * @param liveViewBuffer    LIVE_VIEW_BUFFER in bytes, default 256 KiB
+ * @param liveViewStallTimeout LIVE_VIEW_STALL_TIMEOUT, default 10s
  */
 public record Config(
         int port,
@@ -72,7 +75,11 @@ public record Config(
         int maxSessionsPerUser,
         int createRatePerMinute,
         Duration shutdownTimeout,
-        boolean shutdownLeaveGuests) {
+        boolean shutdownLeaveGuests,
+        // issue 6: the live-view proxy
+        String liveViewUpstream,
+        int liveViewBuffer,
+        Duration liveViewStallTimeout) {
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

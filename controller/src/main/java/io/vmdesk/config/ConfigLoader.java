@@ -91,6 +91,9 @@ final class ConfigLoader {
         Integer createRate = parse(SESSION_CREATE_RATE, Values::atLeastOne, 30);
         Duration shutdownTimeout = parse(SHUTDOWN_TIMEOUT, Values::duration, Duration.ofSeconds(30));
         Boolean shutdownLeaveGuests = parse(SHUTDOWN_LEAVE_GUESTS, Values::bool, false);
+        String liveViewUpstream = parse(LIVE_VIEW_UPSTREAM, Values::liveViewUpstream, "vnc");
+        Integer liveViewBuffer = parse(LIVE_VIEW_BUFFER, Values::bufferSize, 256 * 1024);
+        Duration liveViewStall = parse(LIVE_VIEW_STALL_TIMEOUT, ConfigLoader::atLeastASecond, Duration.ofSeconds(10));
 
         // A pool bound that did not parse was reported already; checking around it would only add noise.
         boolean poolParsed = (poolStart != null || !raw.containsKey(IP_POOL_START))
@@ -115,7 +118,7 @@ final class ConfigLoader {
                 pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
                 maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, viewerPolicy, chromiumBin,
                 providersFile, agentJar, liveViewTokenTtl, maxSessionsPerUser, createRate, shutdownTimeout,
-                shutdownLeaveGuests);
+                shutdownLeaveGuests, liveViewUpstream, liveViewBuffer, liveViewStall);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());

@@ -70,6 +70,9 @@ final class Description {
             case SESSION_CREATE_RATE -> c.createRatePerMinute();
             case SHUTDOWN_TIMEOUT -> duration(c.shutdownTimeout());
             case SHUTDOWN_LEAVE_GUESTS -> c.shutdownLeaveGuests();
+            case LIVE_VIEW_UPSTREAM -> c.liveViewUpstream();
+            case LIVE_VIEW_BUFFER -> c.liveViewBuffer();
+            case LIVE_VIEW_STALL_TIMEOUT -> duration(c.liveViewStallTimeout());
         };
         return v == null ? null : v.toString();
     }

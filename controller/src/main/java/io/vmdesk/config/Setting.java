@@ -83,7 +83,17 @@ public enum Setting {
             "a duration such as 500ms, 90s, 5m or 2h (a bare number means seconds)", "30s"),
     SHUTDOWN_LEAVE_GUESTS("false", "On SIGTERM, close viewers (1001) but leave READY guests running; the next start"
             + " revives those still alive and reachable instead of ending them.",
-            "true or false", "true");
+            "true or false", "true"),
+    // issue 6: the live-view proxy
+    LIVE_VIEW_UPSTREAM("vnc", "What the live-view proxy connects to in the guest: vnc (raw RFB on :5900) or websockify"
+            + " (a websockify WebSocket on :6080, for images that serve one).",
+            "vnc or websockify", "websockify"),
+    LIVE_VIEW_BUFFER("256KiB", "Most guest-to-browser bytes the proxy holds for one viewer (also its read size);"
+            + " a viewer that does not take them within LIVE_VIEW_STALL_TIMEOUT is closed with 1013.",
+            "a size from 4KiB to 4MiB such as 65536, 64KiB or 1MiB", "256KiB"),
+    LIVE_VIEW_STALL_TIMEOUT("10s", "How long a viewer may leave the proxy's buffer full (stop reading) before it is"
+            + " closed with 1013; keep it below 2 x PROXY_PING_INTERVAL.",
+            "a duration of at least 1s, such as 10s", "10s");
 
     private final String defaultText;
     private final String description;

@@ -262,6 +262,27 @@ final class Values {
         return text;
     }
 
+    static String liveViewUpstream(String text) throws Invalid {
+        if (!text.equals("vnc") && !text.equals("websockify")) {
+            throw new Invalid("is not a live-view upstream");
+        }
+        return text;
+    }
+
+    /** Bytes: a bare number, or a number with KiB or MiB; from 4 KiB to 16 MiB. */
+    static int bufferSize(String text) throws Invalid {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})\\s*(KiB|MiB)?").matcher(text);
+        if (!m.matches()) {
+            throw new Invalid("is not a size");
+        }
+        long bytes = Long.parseLong(m.group(1)) * ("MiB".equals(m.group(2)) ? 1024 * 1024
+                : "KiB".equals(m.group(2)) ? 1024 : 1);
+        if (bytes < 4 * 1024 || bytes > 4 * 1024 * 1024) {
+            throw new Invalid("is not between 4KiB and 4MiB");
+        }
+        return (int) bytes;
+    }
+
     static String guestDriver(String text) throws Invalid {
         if (!GUEST_DRIVERS.contains(text)) {
             throw new Invalid("is not a known guest driver");

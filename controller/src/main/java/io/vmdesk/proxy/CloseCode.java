@@ -11,6 +11,8 @@ public enum CloseCode {
     TOO_BIG(1009, "message-too-large"),
     INTERNAL(1011, "internal-error"),
     GUEST_STARTING(1013, "guest-starting"),
+    /** A browser that stops reading: its buffer stayed full for the stall timeout (RFC 6455: "try again later"). */
+    BROWSER_STALLED(1013, "browser-stalled"),
     GUEST_UNREACHABLE(1014, "guest-unreachable"),
     SESSION_NOT_FOUND(4404, "session-not-found"),
     LIFETIME_OVER(4408, "lifetime-over"),
@@ -52,6 +54,7 @@ public enum CloseCode {
         return cut;
     }
 
+    /** The first constant with this code (1013 has two: the guest's and the browser's "try again later"). */
     public static CloseCode of(int code) {
         for (CloseCode c : values()) {
             if (c.code == code) {

@@ -7,7 +7,6 @@ import io.vmdesk.session.EndReason;
 import io.vmdesk.session.SessionIds;
 import io.vmdesk.session.SessionManager;
 import io.vmdesk.session.SessionStatus;
-import io.vmdesk.session.StartPipeline;
 import io.vmdesk.store.SessionRow;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveViewProxy implements Consumer<WsConfig> {
     private static final Logger log = LoggerFactory.getLogger(LiveViewProxy.class);
-    private static final String TUNNEL = "vmdesk.tunnel";
+    static final String TUNNEL = "vmdesk.tunnel";
     private static final int CONNECT_TIMEOUT_MILLIS = 5000;
 
     private final SessionManager sessions;
@@ -38,16 +37,24 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
     private final java.util.function.Predicate<String> fromGuest;
     private final boolean exclusive;
 
-    /** @param exclusive a new viewer replaces the old (4410); otherwise they share, the earliest one in control */
     private final io.vmdesk.metrics.ControllerMetrics metrics;
+    private final Upstream.Connector upstream;
+    private final RelayLimits limits;
 
     private final LiveViewTokens tokens;
 
+    /**
+     * @param exclusive a new viewer replaces the old (4410); otherwise they share, the earliest one in control
+     * @param tokens    the live-view tokens and cookies a viewer must present
+     * @param upstream  LIVE_VIEW_UPSTREAM: vnc or websockify
+     */
     public LiveViewProxy(SessionManager sessions, Duration viewerWait, Duration pingInterval,
             java.util.function.Predicate<String> fromGuest, boolean exclusive, LiveViewTokens tokens,
-            io.vmdesk.metrics.ControllerMetrics metrics) {
+            io.vmdesk.metrics.ControllerMetrics metrics, String upstream, RelayLimits limits) {
         this.sessions = sessions;
         this.tokens = tokens;
+        this.upstream = Upstream.forSetting(upstream, CONNECT_TIMEOUT_MILLIS);
+        this.limits = limits;
         this.metrics = metrics;
         this.exclusive = exclusive;
         this.fromGuest = fromGuest;
@@ -59,16 +66,26 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
     @Override
     public void accept(WsConfig ws) {
         ws.onConnect(this::onConnect);
+        relay(ws, tunnel -> exclusive || inControl(tunnel), this::forget);
+    }
+
+    /**
+     * The message, close and error handlers every live-view endpoint shares (also the benchmark's relay).
+     *
+     * @param mayType whether a viewer's input events reach the guest (a watching viewer of a shared session's do not)
+     * @param ended   called once the browser side has gone
+     */
+    static void relay(WsConfig ws, java.util.function.Predicate<VncTunnel> mayType, Consumer<VncTunnel> ended) {
         ws.onBinaryMessage(ctx -> {
             VncTunnel tunnel = ctx.attribute(TUNNEL);
             if (tunnel != null) {
-                if (!exclusive && VncTunnel.isInput(ctx.data()) && !inControl(tunnel)) {
-                    return; // a watching viewer of a shared session: it sees, it does not type or click
+                if (VncTunnel.isInput(ctx.data()) && !mayType.test(tunnel)) {
+                    return; // it sees, it does not type or click
                 }
                 try {
                     tunnel.sendToGuest(ctx.data());
                 } catch (IOException e) {
-                    tunnel.close(CloseCode.GUEST_UNREACHABLE, "write to vnc failed: " + e.getMessage());
+                    tunnel.close(CloseCode.GUEST_UNREACHABLE, "write to guest failed: " + e.getMessage());
                 }
             }
         });
@@ -82,26 +99,31 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
             VncTunnel tunnel = ctx.attribute(TUNNEL);
             if (tunnel != null) {
                 tunnel.browserGone(ctx.status(), ctx.reason());
-                forget(tunnel);
+                ended.accept(tunnel);
             }
         });
         ws.onError(ctx -> {
             VncTunnel tunnel = ctx.attribute(TUNNEL);
             if (tunnel != null) {
                 tunnel.browserGone(1006, String.valueOf(ctx.error()));
-                forget(tunnel);
+                ended.accept(tunnel);
             }
         });
     }
 
-    private void onConnect(WsContext ctx) {
-        String id = ctx.pathParam("id");
-        VncTunnel tunnel = new VncTunnel(id, ctx.session, metrics);
+    /** A new viewer's tunnel, with pings on: they keep a still desktop alive through proxies that cut idle links. */
+    static VncTunnel open(WsContext ctx, String sessionId, Duration pingInterval, RelayLimits limits,
+            io.vmdesk.metrics.ControllerMetrics metrics, Consumer<VncTunnel> ended) {
+        VncTunnel tunnel = new VncTunnel(sessionId, ctx.session, limits, metrics, ended);
         ctx.attribute(TUNNEL, tunnel);
-        // Pings keep a still desktop alive through proxies that cut idle connections; a browser that stops
-        // answering them is dropped by the idle timeout (twice the interval).
         ctx.enableAutomaticPings(pingInterval.toMillis(), TimeUnit.MILLISECONDS);
         ctx.session.setIdleTimeout(pingInterval.multipliedBy(2).plusSeconds(5));
+        return tunnel;
+    }
+
+    private void onConnect(WsContext ctx) {
+        String id = ctx.pathParam("id");
+        VncTunnel tunnel = open(ctx, id, pingInterval, limits, metrics, this::forget);
         if (!SessionIds.isValid(id)) {
             tunnel.close(CloseCode.SESSION_NOT_FOUND, "not a session id");
             return;
@@ -136,22 +158,19 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
             Optional<SessionRow> row = sessions.awaitReady(id, viewerWait);
             if (row.isEmpty()) {
                 tunnel.close(CloseCode.SESSION_NOT_FOUND, null);
-                forget(tunnel);
                 return;
             }
             SessionStatus status = SessionStatus.valueOf(row.get().status());
             if (status == SessionStatus.STARTING) {
                 tunnel.close(CloseCode.GUEST_STARTING, "not ready after " + viewerWait.toSeconds() + "s");
-                forget(tunnel);
                 return;
             }
             if (status != SessionStatus.READY) {
                 String why = row.get().endedReason() == null ? "session is ending" : row.get().endedReason();
                 tunnel.close(closeFor(row.get()), why);
-                forget(tunnel);
                 return;
             }
-            tunnel.connect(row.get().browserIp(), StartPipeline.VNC_PORT, CONNECT_TIMEOUT_MILLIS);
+            tunnel.connect(upstream, row.get().browserIp());
             // counted once, uncounted once, whichever of attach and close comes first
             if (tunnel.counted.compareAndSet(false, true)) {
                 sessions.viewerAttached(id);
@@ -159,25 +178,22 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
             if (!tunnel.isOpen() && tunnel.counted.compareAndSet(true, false)) {
                 sessions.viewerDetached(id, tunnel.closeReason());
             }
-            log.info("session={} viewer attached to {}:{}", id, row.get().browserIp(), StartPipeline.VNC_PORT);
+            log.info("session={} viewer attached to {} {}", id, row.get().browserIp(), upstream.describe());
             if (exclusive) {
                 for (VncTunnel other : viewers.getOrDefault(id, Set.of())) {
-                    if (other != tunnel && other.close(CloseCode.REPLACED, "another viewer took over")) {
-                        forget(other);
+                    if (other != tunnel) {
+                        other.close(CloseCode.REPLACED, "another viewer took over"); // which forgets it
                     }
                 }
             }
         } catch (IOException e) {
-            tunnel.close(CloseCode.GUEST_UNREACHABLE, "vnc connect failed: " + e.getMessage());
-            forget(tunnel);
+            tunnel.close(CloseCode.GUEST_UNREACHABLE, upstream.describe() + " connect failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             tunnel.close(CloseCode.GOING_AWAY, null);
-            forget(tunnel);
         } catch (RuntimeException e) {
             log.error("session={} viewer attach failed", id, e);
             tunnel.close(CloseCode.INTERNAL, e.getClass().getSimpleName());
-            forget(tunnel);
         }
     }
 

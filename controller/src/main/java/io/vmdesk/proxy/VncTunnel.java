@@ -1,13 +1,13 @@
 package io.vmdesk.proxy;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import io.vmdesk.metrics.ControllerMetrics;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -15,22 +15,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One viewer's relay: a browser WebSocket on one side, the guest's VNC TCP socket on the other. Guest→browser runs on
- * its own (virtual) thread and reads the next chunk only once the previous one is sent, so a slow browser slows the
- * guest instead of growing a buffer. It ends exactly once, always with a close frame.
+ * One viewer's relay: a browser WebSocket on one side, an {@link Upstream} to the guest on the other. Guest→browser
+ * output is handed over one chunk at a time and the next chunk is read only once Jetty has written the last, so a
+ * slow browser slows the guest instead of growing a buffer; a browser that takes nothing for the stall timeout is
+ * closed (1013). It ends exactly once, always with a close frame.
  */
 final class VncTunnel {
     private static final Logger log = LoggerFactory.getLogger(VncTunnel.class);
-    private static final int CHUNK = 64 * 1024;
-    private static final long SEND_TIMEOUT_SECONDS = 60;
 
     final String sessionId;
     private final Session browser;
+    private final RelayLimits limits;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile Socket guest;
+    private volatile Upstream guest;
     private volatile String closeReason;
     private volatile boolean attached;
-    private static final java.util.concurrent.atomic.AtomicLong ORDER = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong ORDER = new AtomicLong();
     /** When this viewer reached the guest, in attach order; the earliest open one controls a shared session. */
     volatile long attachedOrder = Long.MAX_VALUE;
     /** Whether the session counts this viewer as watching (see LiveViewProxy#attach). */
@@ -38,53 +38,72 @@ final class VncTunnel {
 
     private final ControllerMetrics metrics;
 
-    VncTunnel(String sessionId, Session browser, ControllerMetrics metrics) {
+    /** Told once the tunnel has ended on its own (not when the browser left): the session records why at once. */
+    private final Consumer<VncTunnel> ended;
+
+    VncTunnel(String sessionId, Session browser, RelayLimits limits, ControllerMetrics metrics,
+            Consumer<VncTunnel> ended) {
         this.sessionId = sessionId;
+        this.ended = ended;
         this.browser = browser;
+        this.limits = limits;
         this.metrics = metrics;
         metrics.viewerOpened();
     }
 
-    /** Connects to the guest's VNC port and starts relaying; throws if the guest cannot be reached. */
-    void connect(String host, int port, int timeoutMillis) throws IOException {
-        Socket socket = new Socket();
-        socket.setTcpNoDelay(true);
-        try {
-            socket.connect(new InetSocketAddress(host, port), timeoutMillis);
-        } catch (IOException e) {
-            socket.close();
-            throw e;
-        }
-        guest = socket;
+    RelayLimits limits() {
+        return limits;
+    }
+
+    /** Connects to the guest and starts relaying; throws if the guest cannot be reached. */
+    void connect(Upstream.Connector connector, String host) throws IOException {
+        Upstream upstream = connector.connect(host, this);
+        guest = upstream;
         attachedOrder = ORDER.incrementAndGet();
         attached = true;
         if (closed.get()) {
-            closeQuietly(socket);
-            return;
+            upstream.close(); // the browser left or the session ended while we were connecting
         }
-        Thread.ofVirtual().name("vnc-" + sessionId).start(this::pumpGuestToBrowser);
     }
 
-    private void pumpGuestToBrowser() {
-        byte[] buffer = new byte[CHUNK];
-        try (InputStream in = guest.getInputStream()) {
-            int n;
-            // The buffer is reused: the next read starts only after Jetty has written this chunk.
-            while ((n = in.read(buffer)) >= 0) {
-                ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-                Callback.Completable sent = Callback.Completable.with(c -> browser.sendBinary(chunk, c));
-                sent.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                metrics.toBrowser(n);
-            }
-            close(CloseCode.GUEST_UNREACHABLE, "vnc server closed the connection");
-        } catch (IOException e) {
-            close(CloseCode.GUEST_UNREACHABLE, "vnc connection lost: " + e.getMessage());
-        } catch (java.util.concurrent.TimeoutException e) {
-            close(CloseCode.INTERNAL, "browser stopped reading");
-        } catch (Exception e) {
-            // the browser side went away (send failed); its onClose/onError reports it
-            close(CloseCode.INTERNAL, "relay failed: " + e.getClass().getSimpleName());
+    /**
+     * Guest→browser: sends one chunk and returns once Jetty has written it (the caller may then reuse the buffer),
+     * or false when the tunnel is closed. A browser that leaves it unwritten for the stall timeout is closed.
+     */
+    boolean toBrowser(ByteBuffer chunk) {
+        Callback.Completable sent = startToBrowser(chunk);
+        return sent != null && awaitSent(sent);
+    }
+
+    /** Starts sending one chunk to the browser; null when the tunnel is closed. The chunk is Jetty's until sent. */
+    Callback.Completable startToBrowser(ByteBuffer chunk) {
+        if (closed.get()) {
+            return null;
         }
+        metrics.toBrowser(chunk.remaining());
+        return Callback.Completable.with(c -> browser.sendBinary(chunk, c));
+    }
+
+    /** Waits (at most the stall timeout) until a chunk is written; false, with the tunnel closed, when it is not. */
+    boolean awaitSent(Callback.Completable sent) {
+        try {
+            sent.get(limits.stallTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            close(CloseCode.BROWSER_STALLED, "browser took nothing for " + limits.stallTimeout().toSeconds() + "s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close(CloseCode.GOING_AWAY, null);
+        } catch (ExecutionException e) {
+            // the browser side went away (send failed); its onClose/onError reports it, this is only a fallback
+            close(CloseCode.INTERNAL, "send to browser failed: " + e.getCause().getClass().getSimpleName());
+        }
+        return false;
+    }
+
+    /** The guest side ended (closed, reset, or websockify said so): tell the browser at once. */
+    void upstreamEnded(CloseCode code, String detail) {
+        close(code, detail);
     }
 
     boolean isOpen() {
@@ -95,7 +114,7 @@ final class VncTunnel {
      * Whether a browser→guest message may change the desktop: RFB KeyEvent (4), PointerEvent (5) and ClientCutText
      * (6). noVNC sends each RFB message as one WebSocket message, so the first byte names it.
      */
-    static boolean isInput(java.nio.ByteBuffer message) {
+    static boolean isInput(ByteBuffer message) {
         if (!message.hasRemaining()) {
             return false;
         }
@@ -105,23 +124,15 @@ final class VncTunnel {
 
     /** Browser→guest: blocking write; TCP backpressure reaches the browser through Jetty's demand. */
     void sendToGuest(ByteBuffer data) throws IOException {
-        Socket socket = guest;
-        if (socket == null || closed.get()) {
+        Upstream upstream = guest;
+        if (upstream == null || closed.get()) {
             return;
         }
-        OutputStream out = socket.getOutputStream();
         metrics.toGuest(data.remaining());
-        if (data.hasArray()) {
-            out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
-        } else {
-            byte[] copy = new byte[data.remaining()];
-            data.get(copy);
-            out.write(copy);
-        }
-        out.flush();
+        upstream.send(data);
     }
 
-    /** Ends the tunnel once: close frame to the browser, close the guest socket. */
+    /** Ends the tunnel once: close frame to the browser, close the guest side. */
     boolean close(CloseCode code, String detail) {
         if (!closed.compareAndSet(false, true)) {
             return false;
@@ -132,10 +143,12 @@ final class VncTunnel {
         if (browser.isOpen()) {
             browser.close(code.code(), code.reasonWith(detail), Callback.NOOP);
         }
-        Socket socket = guest;
-        if (socket != null) {
-            closeQuietly(socket);
+        Upstream upstream = guest;
+        if (upstream != null) {
+            upstream.close();
         }
+        // A browser that stopped reading sees the close frame only if it reads again; the session says why now.
+        ended.accept(this);
         return true;
     }
 
@@ -146,9 +159,9 @@ final class VncTunnel {
             closeReason = "browser closed " + status + (reason == null || reason.isEmpty() ? "" : " " + reason);
             log.info("session={} viewer left status={} reason={}", sessionId, status, reason);
         }
-        Socket socket = guest;
-        if (socket != null) {
-            closeQuietly(socket);
+        Upstream upstream = guest;
+        if (upstream != null) {
+            upstream.close();
         }
     }
 
@@ -159,13 +172,5 @@ final class VncTunnel {
     /** Whether this viewer ever reached the guest (refusals before that are not a session's "last disconnect"). */
     boolean attached() {
         return attached;
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // nothing more to do with a socket we are discarding
-        }
     }
 }

@@ -65,7 +65,8 @@ class DescribeTest {
                 loaded.readyTimeout(), loaded.maxLifetime(), loaded.idleTimeout(), loaded.viewerWaitTimeout(),
                 loaded.pingInterval(), loaded.viewerPolicy(), loaded.chromiumBin(), null, null,
                 loaded.liveViewTokenTtl(), loaded.maxSessionsPerUser(), loaded.createRatePerMinute(),
-                loaded.shutdownTimeout(), loaded.shutdownLeaveGuests());
+                loaded.shutdownTimeout(), loaded.shutdownLeaveGuests(),
+                loaded.liveViewUpstream(), loaded.liveViewBuffer(), loaded.liveViewStallTimeout());
 
         assertThat(copy).isEqualTo(loaded);
         assertThat(copy.describe()).contains("PORT=4000 (given)");

@@ -33,7 +33,8 @@ class LiveViewEndingsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        controller = ControllerProcess.start(Map.of("PROXY_PING_INTERVAL", "2s", "SESSION_MAX_LIFETIME", "60s"));
+        controller = ControllerProcess.start(Map.of("PROXY_PING_INTERVAL", "2s", "SESSION_MAX_LIFETIME", "60s",
+                "SESSION_IDLE_TIMEOUT", "15s", "LIVE_VIEW_BUFFER", "64KiB", "LIVE_VIEW_STALL_TIMEOUT", "3s"));
         assertThat(controller.isAlive()).as(controller.log()).isTrue();
     }
 
@@ -128,7 +129,7 @@ class LiveViewEndingsTest {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void aVncServerThatDiesMidStreamGives1014AndTheSessionSaysWhy() throws Exception {
         String id = readySession("crash");
         RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
@@ -149,7 +150,7 @@ class LiveViewEndingsTest {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void aViewerIsToldWhenTheSessionLifetimeIsOver() throws Exception {
         String id = readySession("lifetime");
         RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
@@ -158,7 +159,7 @@ class LiveViewEndingsTest {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void viewersOfAControllerThatShutsDownGet1001() throws Exception {
         String id = readySession("shutdown");
         RfbViewer viewer = RfbViewer.connect(websocket(controller.baseUrl(), id)).handshake();
@@ -167,15 +168,63 @@ class LiveViewEndingsTest {
         assertThat(controller.guestNamespaces()).isEmpty();
     }
 
+    @Test
+    @Order(3)
+    void aBrowserThatStopsReadingIsClosedWith1013AndOtherSessionsKeepFlowing() throws Exception {
+        String stalledId = controller.createSession("gemini", "stalled").get("sessionId").asText();
+        String flowingId = readySession("flowing");
+        assertThat(controller.awaitSettled(stalledId, Duration.ofSeconds(120)).get("status").asText()).isEqualTo("READY");
+        RfbViewer stalled = RfbViewer.connect(websocket(controller.baseUrl(), stalledId)).handshake();
+        RfbViewer flowing = RfbViewer.connect(websocket(controller.baseUrl(), flowingId)).handshake();
+        stalled.pause();
+        long t0 = System.nanoTime();
+        // keep asking for full screens (4 MB each) and take none of them, until every buffer on the way is full and
+        // the proxy, holding its 64 KiB, gives up after LIVE_VIEW_STALL_TIMEOUT=3s
+        while (!lastDisconnect(stalledId).startsWith("1013") && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(40)) {
+            stalled.requestFullScreen();
+            // the other session is not held up by it: a full screen arrives as usual
+            flowing.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(30));
+        }
+        assertThat(lastDisconnect(stalledId)).startsWith("1013 browser-stalled: browser took nothing for 3s");
+        assertThat(flowing.closed).isNotDone();
+        // a browser that reads again finds the close frame behind what was already on its way, not a bare 1006
+        stalled.resume();
+        assertThat(stalled.closed.get(20, TimeUnit.SECONDS)).startsWith("1013 browser-stalled");
+        flowing.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(10));
+        flowing.abort();
+        controller.delete("/api/auth/session/" + stalledId);
+        controller.delete("/api/auth/session/" + flowingId);
+    }
+
+    @Test
+    @Order(4)
+    void aViewerOfASessionEndedForIdlenessIsTold4409() throws Exception {
+        String id = readySession("idle"); // and nobody watches it
+        JsonNode ended = awaitFinal(id, Duration.ofSeconds(60));
+        assertThat(ended.get("endedReason").asText()).startsWith("idle-limit");
+        RfbViewer late = RfbViewer.connect(websocket(controller.baseUrl(), id));
+        assertThat(late.closed.get(15, TimeUnit.SECONDS)).startsWith("4409 idle-limit");
+    }
+
+    private static String lastDisconnect(String id) throws Exception {
+        JsonNode last = ControllerProcess.json(controller.get("/api/auth/session/" + id)).get("lastDisconnect");
+        return last == null || last.isNull() ? "" : last.asText();
+    }
+
     private static JsonNode awaitFinal(String id) throws Exception {
-        for (int i = 0; i < 100; i++) {
+        return awaitFinal(id, Duration.ofSeconds(20));
+    }
+
+    private static JsonNode awaitFinal(String id, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
             JsonNode session = ControllerProcess.json(controller.get("/api/auth/session/" + id));
             if (!session.get("status").asText().matches("STARTING|READY|ENDING")) {
                 return session;
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("session " + id + " did not end");
+        throw new AssertionError("session " + id + " did not end within " + timeout);
     }
 
     private static String guestNamespace(String id) {

@@ -20,6 +20,9 @@ final class RfbViewer implements WebSocket.Listener {
     final CompletableFuture<String> closed = new CompletableFuture<>();
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private WebSocket socket;
+    /** While paused, the viewer reads nothing more from its socket: a browser that stopped reading. */
+    private volatile boolean paused;
+    private volatile boolean demandOwed;
 
     /** @param subprotocols offered in the handshake (none by default, as noVNC since 1.2) */
     static RfbViewer connect(String url, String... subprotocols) throws Exception {
@@ -102,6 +105,28 @@ final class RfbViewer implements WebSocket.Listener {
         }
     }
 
+    /** Stops reading: after the message in hand, nothing more is taken from the socket until {@link #resume}. */
+    synchronized void pause() {
+        paused = true;
+    }
+
+    void resume() {
+        boolean owed;
+        synchronized (this) {
+            paused = false;
+            owed = demandOwed;
+            demandOwed = false;
+        }
+        if (owed) {
+            socket.request(1);
+        }
+    }
+
+    /** Asks for the whole 1280x800 screen, Raw, without waiting for it. */
+    void requestFullScreen() throws Exception {
+        send(new byte[] {3, 0, 0, 0, 0, 0, 0x05, 0x00, 0x03, 0x20});
+    }
+
     void abort() {
         socket.abort();
     }
@@ -131,6 +156,10 @@ final class RfbViewer implements WebSocket.Listener {
         data.get(bytes);
         synchronized (this) {
             received.write(bytes, 0, bytes.length);
+            if (paused) {
+                demandOwed = true;
+                return null;
+            }
         }
         webSocket.request(1);
         return null;

@@ -147,6 +147,10 @@ class SessionApiTest {
             assertThat(offered.banner()).startsWith("RFB 003.00");
             assertThat(offered.subprotocol()).isEqualTo("binary");
             offered.abort();
+            RfbViewer both = RfbViewer.connect(ws, "binary", "base64"); // what noVNC before 1.2 offered
+            assertThat(both.banner()).startsWith("RFB 003.00");
+            assertThat(both.subprotocol()).isEqualTo("binary");
+            both.abort();
             RfbViewer plain = RfbViewer.connect(ws);
             assertThat(plain.banner()).startsWith("RFB 003.00");
             assertThat(plain.subprotocol()).isEmpty();
