@@ -36,6 +36,15 @@ import java.util.Map;
  * @param chromiumBin       CHROMIUM_BIN, default chromium
  * @param providersFile     PROVIDERS_FILE, null when unset (built-in recipes only)
  * @param agentJar          AGENT_JAR, null when unset (the agent built alongside the controller)
+ * @param kernelImage       KERNEL_IMAGE, null when unset (required by the VM drivers)
+ * @param initrd            INITRD, null when unset
+ * @param rootfsImage       ROOTFS_IMAGE, null when unset
+ * @param vmKernelArgs      VM_KERNEL_ARGS, extra guest kernel arguments (empty when unset)
+ * @param vmVcpus           VM_VCPUS, default 1
+ * @param vmMemoryMib       VM_MEMORY_MIB, default 256
+ * @param qemuBin           QEMU_BIN, default qemu-system-x86_64
+ * @param firecrackerBin    FIRECRACKER_BIN, default firecracker
+ * @param jailerBin         JAILER_BIN, null when unset (no jailer)
  */
 public record Config(
         int port,
@@ -61,7 +70,17 @@ public record Config(
         String viewerPolicy,
         String chromiumBin,
         Path providersFile,
-        Path agentJar) {
+        Path agentJar,
+        // issue 4: VMs
+        Path kernelImage,
+        Path initrd,
+        Path rootfsImage,
+        java.util.List<String> vmKernelArgs,
+        int vmVcpus,
+        int vmMemoryMib,
+        String qemuBin,
+        String firecrackerBin,
+        String jailerBin) {
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

@@ -65,6 +65,16 @@ final class Description {
             case CHROMIUM_BIN -> c.chromiumBin();
             case PROVIDERS_FILE -> c.providersFile();
             case AGENT_JAR -> c.agentJar();
+            case KERNEL_IMAGE -> c.kernelImage();
+            case INITRD -> c.initrd();
+            case ROOTFS_IMAGE -> c.rootfsImage();
+            case VM_KERNEL_ARGS -> c.vmKernelArgs() == null || c.vmKernelArgs().isEmpty() ? null
+                    : String.join(" ", c.vmKernelArgs());
+            case VM_VCPUS -> c.vmVcpus();
+            case VM_MEMORY_MIB -> c.vmMemoryMib();
+            case QEMU_BIN -> c.qemuBin();
+            case FIRECRACKER_BIN -> c.firecrackerBin();
+            case JAILER_BIN -> c.jailerBin();
         };
         return v == null ? null : v.toString();
     }

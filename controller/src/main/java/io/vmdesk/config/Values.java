@@ -254,13 +254,24 @@ final class Values {
         return text;
     }
 
+    /** Extra kernel arguments: words of key or key=value; ip= and console= are vmdesk's own. */
+    static java.util.List<String> kernelArgs(String text) throws Invalid {
+        java.util.List<String> words = java.util.List.of(text.trim().split("\\s+"));
+        for (String word : words) {
+            if (!io.vmdesk.net.BootArgs.acceptable(word)) {
+                throw new Invalid("'" + word + "' is not a kernel argument vmdesk passes on: " + io.vmdesk.net.BootArgs.RULE);
+            }
+        }
+        return words;
+    }
+
     static String guestDriver(String text) throws Invalid {
         if (!GUEST_DRIVERS.contains(text)) {
             throw new Invalid("is not a known guest driver");
         }
-        if (!text.equals("netns")) {
+        if (text.equals("firecracker")) {
             // accepted by name so the message is precise, refused because this version cannot run it
-            throw new Invalid("names a driver this version does not have yet (only netns is available)");
+            throw new Invalid("names a driver this version does not have yet (netns and qemu are available)");
         }
         return text;
     }

@@ -42,12 +42,19 @@ public final class BootArgs {
     public static String commandLine(Ipv4Address guest, Ipv4Address gateway, Ipv4Network network, List<String> extra) {
         List<String> words = new ArrayList<>(List.of(BASE, ipArgument(guest, gateway, network)));
         for (String word : extra) {
-            if (!EXTRA.matcher(word).matches() || word.startsWith("ip=") || word.startsWith("console=")) {
-                throw new IllegalArgumentException("kernel argument '" + word
-                        + "' is not allowed: use key or key=value (letters, digits, _ . , : / -), not ip= or console=");
+            if (!acceptable(word)) {
+                throw new IllegalArgumentException("kernel argument '" + word + "' is not allowed: " + RULE);
             }
             words.add(word);
         }
         return String.join(" ", words);
+    }
+
+    /** What {@link #acceptable} allows, for messages. */
+    public static final String RULE = "use key or key=value (letters, digits, _ . , : / -), not ip= or console=";
+
+    /** Whether an extra argument is one word that leaves vmdesk's own arguments alone. */
+    public static boolean acceptable(String word) {
+        return EXTRA.matcher(word).matches() && !word.startsWith("ip=") && !word.startsWith("console=");
     }
 }

@@ -63,7 +63,8 @@ class DescribeTest {
                 loaded.bridgeDevice(), loaded.bridgeIp(), loaded.internalNetwork(), loaded.poolStart(),
                 loaded.poolEnd(), loaded.dataDir(), null, null, null, loaded.guestDriver(), loaded.maxSessions(),
                 loaded.readyTimeout(), loaded.maxLifetime(), loaded.idleTimeout(), loaded.viewerWaitTimeout(),
-                loaded.pingInterval(), loaded.viewerPolicy(), loaded.chromiumBin(), null, null);
+                loaded.pingInterval(), loaded.viewerPolicy(), loaded.chromiumBin(), null, null,
+                null, null, null, List.of(), 1, 256, "qemu-system-x86_64", "firecracker", null);
 
         assertThat(copy).isEqualTo(loaded);
         assertThat(copy.describe()).contains("PORT=4000 (given)");
