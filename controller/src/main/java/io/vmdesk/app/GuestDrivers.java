@@ -4,6 +4,7 @@ import io.vmdesk.config.Config;
 import io.vmdesk.guest.GuestDriver;
 import io.vmdesk.guest.NetnsGuestDriver;
 import io.vmdesk.host.HostCommands;
+import io.vmdesk.vm.FirecrackerVmm;
 import io.vmdesk.vm.MicroVmDriver;
 import io.vmdesk.vm.QemuVmm;
 import io.vmdesk.vm.VmImage;
@@ -24,6 +25,7 @@ final class GuestDrivers {
                 config.vmVcpus(), config.vmMemoryMib());
         MicroVmDriver driver = new MicroVmDriver(host, config.dataDir(), image, switch (config.guestDriver()) {
             case "qemu" -> new QemuVmm(host, config.qemuBin());
+            case "firecracker" -> new FirecrackerVmm(host, config.firecrackerBin(), config.jailerBin());
             default -> throw new IllegalStateException("GUEST_DRIVER=" + config.guestDriver() + " is not known");
         });
         refuseIfMissing(config.guestDriver(), driver.missing(), "see each line");

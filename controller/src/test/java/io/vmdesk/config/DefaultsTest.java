@@ -101,11 +101,14 @@ class DefaultsTest {
     }
 
     @Test
-    void the_netns_and_qemu_drivers_are_accepted_firecracker_not_yet() throws Exception {
+    void every_driver_is_accepted_and_unknown_ones_are_refused() throws Exception {
         assertThat(load(Map.of("GUEST_DRIVER", "netns")).guestDriver()).isEqualTo("netns");
-        assertThat(load(Map.of("GUEST_DRIVER", "qemu", "KERNEL_IMAGE", "/boot/vmlinuz")).guestDriver()).isEqualTo("qemu");
-        assertThatThrownBy(() -> load(Map.of("GUEST_DRIVER", "firecracker"))).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("netns and qemu are available");
+        for (String driver : new String[] {"qemu", "firecracker"}) {
+            assertThat(load(Map.of("GUEST_DRIVER", driver, "KERNEL_IMAGE", "/boot/vmlinuz")).guestDriver())
+                    .isEqualTo(driver);
+        }
+        assertThatThrownBy(() -> load(Map.of("GUEST_DRIVER", "docker"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is not a known guest driver");
     }
 
     @Test
