@@ -16,7 +16,7 @@ import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.session.SessionEvents;
 import io.vmdesk.session.SessionStatus;
 import io.vmdesk.config.Config;
-import io.vmdesk.guest.NetnsGuestDriver;
+import io.vmdesk.guest.GuestDriver;
 import io.vmdesk.host.HostCommands;
 import io.vmdesk.net.HostNetwork;
 import io.vmdesk.net.Namespaces;
@@ -62,25 +62,16 @@ public final class Controller implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create DATA_DIR " + config.dataDir() + ": " + e.getMessage(), e);
         }
-        if (!config.guestDriver().equals("netns")) {
-            throw new IllegalStateException("GUEST_DRIVER=" + config.guestDriver()
-                    + " is not available in this version; use GUEST_DRIVER=netns");
-        }
-        List<String> missing = NetnsGuestDriver.missingPrograms(config.chromiumBin());
-        if (!missing.isEmpty()) {
-            throw new IllegalStateException("this host cannot run netns guests:\n  - " + String.join("\n  - ", missing)
-                    + "\n  fix: apt-get install xvfb openbox x11vnc chromium (or ./vmdesk deps)");
-        }
+        HostCommands host = new HostCommands();
+        GuestDriver driver = GuestDrivers.create(config, host);
         String jdbcUrl = config.databaseUrl() != null ? config.databaseUrl() : "jdbc:sqlite:" + config.sqliteFile();
         Store store = Store.open(jdbcUrl);
         protectDataDir(config);
         try {
-            HostCommands host = new HostCommands();
             HostNetwork network = new HostNetwork(host, config.bridgeDevice(), config.bridgeIp(),
                     config.internalNetwork());
             log.info("bridge {}", network.ensureBridge(fixBridge));
             Namespaces namespaces = new Namespaces(host);
-            NetnsGuestDriver driver = new NetnsGuestDriver(host);
             Clock clock = Clock.systemUTC();
             ProviderCatalog providers = ProviderCatalog.load(config.providersFile());
             Vault vault = new Vault(store, masterKeys(config));
@@ -88,7 +79,7 @@ public final class Controller implements AutoCloseable {
             ApiKeys apiKeys = new ApiKeys(store, Clock.systemUTC());
             ControllerMetrics metrics = new ControllerMetrics();
             SessionEvents events = new SessionEvents(store, metrics);
-            StartPipeline pipeline = new StartPipeline(events, driver, new RfbReadiness(network::neighbourState),
+            StartPipeline pipeline = new StartPipeline(events, driver, new RfbReadiness(network::probeNeighbour),
                     config.readyTimeout(), clock);
             AgentTokens agentTokens = new AgentTokens();
             AgentLauncher agents = new AgentLauncher(agentTokens, agentCommand(config),

@@ -27,13 +27,26 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--doctor", description = "with all sessions live, also time full doctor runs (GET /api/diagnostics)")
     boolean doctor;
+    @Option(names = "--driver", description = "guest driver: netns (default; sessions stay live together) or qemu"
+            + " (the test guest; each session is deleted once READY, so one guest boots at a time)",
+            defaultValue = "netns")
+    String driver;
 
     @Override
     public Integer call() throws Exception {
         String tag = "bench-" + UUID.randomUUID().toString().substring(0, 4);
-        try (IsolatedController controller = IsolatedController.start(tag,
-                Map.of("MAX_SESSIONS", String.valueOf(sessions), "SESSION_READY_TIMEOUT", "120s"), ns -> { },
-                List.of("serve"))) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("MAX_SESSIONS", String.valueOf(sessions),
+                "SESSION_READY_TIMEOUT", "120s", "GUEST_DRIVER", driver));
+        boolean oneAtATime = !driver.equals("netns");
+        if (driver.equals("qemu")) {
+            Path guest = TestGuest.build();
+            env.put("KERNEL_IMAGE", guest.resolve("vmlinuz").toString());
+            env.put("INITRD", guest.resolve("initrd.gz").toString());
+        } else if (oneAtATime) {
+            System.err.println("vmdesk bench: --driver must be netns or qemu");
+            return 2;
+        }
+        try (IsolatedController controller = IsolatedController.start(tag, env, ns -> { }, List.of("serve"))) {
             if (!controller.isAlive()) {
                 System.err.println(controller.log());
                 return 1;
@@ -60,13 +73,17 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 millis.add(ms);
                 System.out.printf("session %2d READY after %5d ms%n", i + 1, ms);
+                if (oneAtATime) {
+                    controller.delete("/api/auth/session/" + id);
+                }
             }
             Memory loaded = memory(controller);
             List<Long> sorted = millis.stream().sorted().toList();
             System.out.println();
             System.out.println("| measure | value |");
             System.out.println("|---|---|");
-            System.out.printf("| POST → READY, median of %d (sequential) | %d ms |%n", sessions, median(sorted));
+            System.out.printf("| POST → READY, %s driver, median of %d (sequential%s) | %d ms |%n", driver, sessions,
+                    oneAtATime ? ", one guest at a time" : "", median(sorted));
             System.out.printf("| POST → READY, min / max | %d / %d ms |%n", sorted.getFirst(), sorted.getLast());
             System.out.printf("| controller heap after GC, 0 sessions | %.1f MiB |%n", idle.heapMiB);
             System.out.printf("| controller heap after GC, %d sessions | %.1f MiB |%n", sessions, loaded.heapMiB);

@@ -44,6 +44,15 @@ import java.util.Map;
  * @param liveViewUpstream  LIVE_VIEW_UPSTREAM: vnc (default) or websockify
  * @param liveViewBuffer    LIVE_VIEW_BUFFER in bytes, default 256 KiB
  * @param liveViewStallTimeout LIVE_VIEW_STALL_TIMEOUT, default 10s
+ * @param kernelImage       KERNEL_IMAGE, null when unset (required by the VM drivers)
+ * @param initrd            INITRD, null when unset
+ * @param rootfsImage       ROOTFS_IMAGE, null when unset
+ * @param vmKernelArgs      VM_KERNEL_ARGS, extra guest kernel arguments (empty when unset)
+ * @param vmVcpus           VM_VCPUS, default 1
+ * @param vmMemoryMib       VM_MEMORY_MIB, default 256
+ * @param qemuBin           QEMU_BIN, default qemu-system-x86_64
+ * @param firecrackerBin    FIRECRACKER_BIN, default firecracker
+ * @param jailerBin         JAILER_BIN, null when unset (no jailer)
  */
 public record Config(
         int port,
@@ -79,7 +88,17 @@ public record Config(
         // issue 6: the live-view proxy
         String liveViewUpstream,
         int liveViewBuffer,
-        Duration liveViewStallTimeout) {
+        Duration liveViewStallTimeout,
+        // issue 4: VMs
+        Path kernelImage,
+        Path initrd,
+        Path rootfsImage,
+        java.util.List<String> vmKernelArgs,
+        int vmVcpus,
+        int vmMemoryMib,
+        String qemuBin,
+        String firecrackerBin,
+        String jailerBin) {
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

@@ -94,6 +94,20 @@ final class ConfigLoader {
         String liveViewUpstream = parse(LIVE_VIEW_UPSTREAM, Values::liveViewUpstream, "vnc");
         Integer liveViewBuffer = parse(LIVE_VIEW_BUFFER, Values::bufferSize, 256 * 1024);
         Duration liveViewStall = parse(LIVE_VIEW_STALL_TIMEOUT, ConfigLoader::atLeastASecond, Duration.ofSeconds(10));
+        Path kernelImage = parse(KERNEL_IMAGE, Values::file, null);
+        Path initrd = parse(INITRD, Values::file, null);
+        Path rootfsImage = parse(ROOTFS_IMAGE, Values::file, null);
+        List<String> vmKernelArgs = parse(VM_KERNEL_ARGS, Values::kernelArgs, List.of());
+        Integer vmVcpus = parse(VM_VCPUS, Values::atLeastOne, 1);
+        Integer vmMemoryMib = parse(VM_MEMORY_MIB, Values::atLeastOne, 256);
+        String qemuBin = parse(QEMU_BIN, v -> v, "qemu-system-x86_64");
+        String firecrackerBin = parse(FIRECRACKER_BIN, v -> v, "firecracker");
+        String jailerBin = parse(JAILER_BIN, v -> v, null);
+        if (guestDriver != null && !guestDriver.equals("netns") && kernelImage == null && !raw.containsKey(KERNEL_IMAGE)) {
+            problems.add(new Problem(KERNEL_IMAGE.name(), "GUEST_DRIVER=" + guestDriver + " needs a guest kernel but"
+                    + " KERNEL_IMAGE is not set", "set KERNEL_IMAGE (and INITRD) to the files `./vmdesk image build"
+                    + " test-guest` prints, or use GUEST_DRIVER=netns"));
+        }
 
         // A pool bound that did not parse was reported already; checking around it would only add noise.
         boolean poolParsed = (poolStart != null || !raw.containsKey(IP_POOL_START))
@@ -118,7 +132,8 @@ final class ConfigLoader {
                 pool.start(), pool.end(), dataDir, databaseUrl, vaultMasterKey, vaultMasterKeyFile, guestDriver,
                 maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, viewerPolicy, chromiumBin,
                 providersFile, agentJar, liveViewTokenTtl, maxSessionsPerUser, createRate, shutdownTimeout,
-                shutdownLeaveGuests, liveViewUpstream, liveViewBuffer, liveViewStall);
+                shutdownLeaveGuests, liveViewUpstream, liveViewBuffer, liveViewStall, kernelImage, initrd, rootfsImage, vmKernelArgs, vmVcpus, vmMemoryMib,
+                qemuBin, firecrackerBin, jailerBin);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());

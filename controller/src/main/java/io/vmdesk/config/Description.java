@@ -73,6 +73,16 @@ final class Description {
             case LIVE_VIEW_UPSTREAM -> c.liveViewUpstream();
             case LIVE_VIEW_BUFFER -> c.liveViewBuffer();
             case LIVE_VIEW_STALL_TIMEOUT -> duration(c.liveViewStallTimeout());
+            case KERNEL_IMAGE -> c.kernelImage();
+            case INITRD -> c.initrd();
+            case ROOTFS_IMAGE -> c.rootfsImage();
+            case VM_KERNEL_ARGS -> c.vmKernelArgs() == null || c.vmKernelArgs().isEmpty() ? null
+                    : String.join(" ", c.vmKernelArgs());
+            case VM_VCPUS -> c.vmVcpus();
+            case VM_MEMORY_MIB -> c.vmMemoryMib();
+            case QEMU_BIN -> c.qemuBin();
+            case FIRECRACKER_BIN -> c.firecrackerBin();
+            case JAILER_BIN -> c.jailerBin();
         };
         return v == null ? null : v.toString();
     }

@@ -43,8 +43,8 @@ public enum Setting {
             "File of master keys, one base64 32-byte key per line: the first line is the current key, the others are"
                     + " older keys still accepted for decryption until rotation has re-wrapped everything.",
             "a file path", "/etc/vmdesk/vault.key"),
-    GUEST_DRIVER("netns", "How sessions are isolated: netns, qemu or firecracker (only netns is implemented yet).",
-            "netns (qemu and firecracker are not available yet)", "netns"),
+    GUEST_DRIVER("netns", "How sessions are isolated: netns (sandbox), qemu (QEMU microVM) or firecracker.",
+            "netns, qemu or firecracker", "qemu"),
     MAX_SESSIONS("10", "Most sessions that may run at once; the IP pool must be at least this large.",
             "a whole number of at least 1", "10"),
     SESSION_READY_TIMEOUT("60s", "How long a starting session may take to become ready.",
@@ -93,7 +93,28 @@ public enum Setting {
             "a size from 4KiB to 4MiB such as 65536, 64KiB or 1MiB", "256KiB"),
     LIVE_VIEW_STALL_TIMEOUT("10s", "How long a viewer may leave the proxy's buffer full (stop reading) before it is"
             + " closed with 1013; keep it below 2 x PROXY_PING_INTERVAL.",
-            "a duration of at least 1s, such as 10s", "10s");
+            "a duration of at least 1s, such as 10s", "10s"),
+    // issue 4: VMs
+    KERNEL_IMAGE("(unset; required by the qemu and firecracker drivers)",
+            "The guest kernel of the VM drivers (qemu: a bzImage/vmlinuz; firecracker: an uncompressed vmlinux)."
+                    + " `./vmdesk image build test-guest` prints one.",
+            "a file path", "/var/cache/vmdesk/images/test-guest-0123456789abcdef/vmlinuz"),
+    INITRD("(unset: no initramfs)", "An initramfs for the VM guests (the test guest boots from it alone).",
+            "a file path", "/var/cache/vmdesk/images/test-guest-0123456789abcdef/initrd.gz"),
+    ROOTFS_IMAGE("(unset: no root drive)",
+            "The golden ext4 root filesystem; each guest gets its own copy-on-write copy.",
+            "a file path", "/var/lib/vmdesk/images/rootfs.ext4"),
+    VM_KERNEL_ARGS("(unset)", "Extra guest kernel arguments, after vmdesk's own (console, reboot, panic, ip=).",
+            "words such as key or key=value separated by spaces", "vmdesk.test.drop_ip_after=5"),
+    VM_VCPUS("1", "Virtual CPUs per VM guest.", "a whole number of at least 1", "2"),
+    VM_MEMORY_MIB("256", "Memory per VM guest in MiB.", "a whole number of at least 1", "2048"),
+    QEMU_BIN("qemu-system-x86_64", "The QEMU executable of the qemu driver.", "a command name or path",
+            "/usr/bin/qemu-system-x86_64"),
+    FIRECRACKER_BIN("firecracker", "The Firecracker executable of the firecracker driver.", "a command name or path",
+            "/usr/local/bin/firecracker"),
+    JAILER_BIN("(unset: Firecracker runs without the jailer)",
+            "Firecracker's jailer; when set, each Firecracker runs under it with --cgroup-version 2.",
+            "a command name or path", "/usr/local/bin/jailer");
 
     private final String defaultText;
     private final String description;

@@ -283,13 +283,20 @@ final class Values {
         return (int) bytes;
     }
 
+    /** Extra kernel arguments: words of key or key=value; ip= and console= are vmdesk's own. */
+    static java.util.List<String> kernelArgs(String text) throws Invalid {
+        java.util.List<String> words = java.util.List.of(text.trim().split("\\s+"));
+        for (String word : words) {
+            if (!io.vmdesk.net.BootArgs.acceptable(word)) {
+                throw new Invalid("'" + word + "' is not a kernel argument vmdesk passes on: " + io.vmdesk.net.BootArgs.RULE);
+            }
+        }
+        return words;
+    }
+
     static String guestDriver(String text) throws Invalid {
         if (!GUEST_DRIVERS.contains(text)) {
             throw new Invalid("is not a known guest driver");
-        }
-        if (!text.equals("netns")) {
-            // accepted by name so the message is precise, refused because this version cannot run it
-            throw new Invalid("names a driver this version does not have yet (only netns is available)");
         }
         return text;
     }

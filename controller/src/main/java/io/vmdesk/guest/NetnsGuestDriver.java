@@ -836,22 +836,8 @@ public final class NetnsGuestDriver implements GuestDriver {
         }
     }
 
-    /** The last lines of a log, reading at most its last 256 KiB. */
+    /** The last lines of a log (see {@link LogTail}). */
     static List<String> tail(Path file, int maxLines) {
-        if (maxLines <= 0) {
-            return List.of();
-        }
-        try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            long from = Math.max(0, size - 256 * 1024);
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) (size - from));
-            channel.read(buffer, from);
-            List<String> lines = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).lines().toList();
-            return lines.subList(Math.max(0, lines.size() - maxLines), lines.size());
-        } catch (NoSuchFileException e) {
-            return List.of("(no log yet)");
-        } catch (IOException e) {
-            return List.of("(could not read " + file + ": " + e + ")");
-        }
+        return LogTail.of(file, maxLines);
     }
 }

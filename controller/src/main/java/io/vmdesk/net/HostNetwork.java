@@ -193,6 +193,22 @@ public final class HostNetwork {
         return Optional.empty();
     }
 
+    /**
+     * The neighbour state after a fresh ARP resolution: forgets the entry (a REACHABLE entry outlives the guest's
+     * address by up to ~45 s), makes the kernel ask again with one connection attempt, then reads the state. Used
+     * once, when readiness gives up, so that "the guest stopped answering ARP" is an observation, not a guess.
+     */
+    public Optional<String> probeNeighbour(Ipv4Address a) {
+        cmd.run(TIMEOUT, "ip", "neigh", "flush", "to", a.toString(), "dev", bridgeDevice);
+        try (java.net.Socket socket = new java.net.Socket()) {
+            // the kernel sends up to 3 ARP requests a second apart before it gives up on the address
+            socket.connect(new java.net.InetSocketAddress(a.toString(), 9), 3500);
+        } catch (java.io.IOException expected) {
+            // refused, unreachable or timed out: the neighbour state says which
+        }
+        return neighbourState(a);
+    }
+
     public String bridgeDevice() {
         return bridgeDevice;
     }

@@ -26,6 +26,7 @@ public final class RfbReadiness {
     private static final Pattern BANNER = Pattern.compile("RFB 003\\.00[0-9]\n");
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
+    private static final Duration PROBE_RESERVE = Duration.ofSeconds(4);
 
     private final Function<Ipv4Address, Optional<String>> neighbourState;
 
@@ -42,8 +43,12 @@ public final class RfbReadiness {
      */
     public String waitUntilReady(Ipv4Address address, int port, Duration timeout, Supplier<Optional<String>> guestFailure)
             throws ReadinessException, InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
+        Instant started = Instant.now();
+        // the final neighbour probe takes up to ~4 s; it happens inside the bound, not after it
+        Duration reserve = timeout.dividedBy(4).compareTo(PROBE_RESERVE) < 0 ? timeout.dividedBy(4) : PROBE_RESERVE;
+        Instant deadline = started.plus(timeout).minus(reserve);
         ReadinessException last = new ReadinessException(ReadinessFailure.TCP_TIMEOUT, "no attempt finished in " + timeout);
+        String answered = null; // the first sign that the guest was on the wire: it then held its address
         while (true) {
             Optional<String> died = guestFailure.get();
             if (died.isPresent()) {
@@ -53,9 +58,24 @@ public final class RfbReadiness {
                 return probeOnce(address, port);
             } catch (ReadinessException e) {
                 last = e;
+                if (answered == null) {
+                    String at = " at +" + Duration.between(started, Instant.now()).toMillis() + "ms";
+                    answered = ArpCache.answered(address).map(mac -> "ARP answer from " + mac + at).orElse(null);
+                }
+                if (answered == null && (e.failure() == ReadinessFailure.TCP_REFUSED
+                        || e.failure() == ReadinessFailure.BAD_BANNER)) {
+                    answered = e.failure().label() + " at +" + Duration.between(started, Instant.now()).toMillis() + "ms";
+                }
+            }
+            if (answered != null && last.failure() == ReadinessFailure.HOST_UNREACHABLE) {
+                // It answered ARP before and now the kernel's resolution failed: waiting longer only hides the fault.
+                ReadinessException lost = refine(last, address, answered);
+                if (lost.failure() == ReadinessFailure.ARP_LOST) {
+                    throw lost;
+                }
             }
             if (Instant.now().plus(RETRY_PAUSE).isAfter(deadline)) {
-                throw refine(last, address);
+                throw refine(last, address, answered);
             }
             Thread.sleep(RETRY_PAUSE.toMillis());
         }
@@ -76,7 +96,9 @@ public final class RfbReadiness {
             return banner.trim();
         } catch (ConnectException e) {
             throw new ReadinessException(ReadinessFailure.TCP_REFUSED, target + " refused the connection");
-        } catch (SocketTimeoutException | NoRouteToHostException e) {
+        } catch (NoRouteToHostException e) {
+            throw new ReadinessException(ReadinessFailure.HOST_UNREACHABLE, target + ": " + e.getMessage());
+        } catch (SocketTimeoutException e) {
             throw new ReadinessException(ReadinessFailure.TCP_TIMEOUT, target + ": " + e.getMessage());
         } catch (IOException e) {
             throw new ReadinessException(ReadinessFailure.TCP_TIMEOUT, target + ": " + e);
@@ -101,13 +123,22 @@ public final class RfbReadiness {
         return new String(buffer, 0, read, StandardCharsets.ISO_8859_1);
     }
 
-    /** A timeout with no neighbour entry is an ARP problem, not a TCP one: say so. */
-    private ReadinessException refine(ReadinessException last, Ipv4Address address) {
-        if (last.failure() != ReadinessFailure.TCP_TIMEOUT) {
+    /**
+     * A timeout with no neighbour entry is an ARP problem, not a TCP one: say so, and say whether the guest had
+     * answered before (then it lost its address) or never did.
+     */
+    private ReadinessException refine(ReadinessException last, Ipv4Address address, String answered) {
+        if (last.failure() != ReadinessFailure.TCP_TIMEOUT && last.failure() != ReadinessFailure.HOST_UNREACHABLE) {
             return last;
         }
         Optional<String> state = neighbourState.apply(address);
         if (state.isEmpty() || state.get().equals("INCOMPLETE") || state.get().equals("FAILED")) {
+            if (answered != null) {
+                return new ReadinessException(ReadinessFailure.ARP_LOST, address + " no longer answers ARP on the bridge"
+                        + " (neighbour state " + state.orElse("absent") + ") although the guest answered before ("
+                        + answered + "): something in the guest removed its address, e.g. a network manager undoing"
+                        + " the kernel's ip= setting; last attempt: " + last.getMessage());
+            }
             return new ReadinessException(ReadinessFailure.NO_NEIGHBOUR, "no ARP answer from " + address
                     + " (neighbour state " + state.orElse("absent") + "); last attempt: " + last.getMessage());
         }

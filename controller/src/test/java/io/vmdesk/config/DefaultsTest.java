@@ -101,12 +101,20 @@ class DefaultsTest {
     }
 
     @Test
-    void only_the_netns_driver_is_accepted_until_the_others_exist() throws Exception {
+    void every_driver_is_accepted_and_unknown_ones_are_refused() throws Exception {
         assertThat(load(Map.of("GUEST_DRIVER", "netns")).guestDriver()).isEqualTo("netns");
         for (String driver : new String[] {"qemu", "firecracker"}) {
-            assertThatThrownBy(() -> load(Map.of("GUEST_DRIVER", driver))).isInstanceOf(ConfigException.class)
-                    .hasMessageContaining("only netns is available");
+            assertThat(load(Map.of("GUEST_DRIVER", driver, "KERNEL_IMAGE", "/boot/vmlinuz")).guestDriver())
+                    .isEqualTo(driver);
         }
+        assertThatThrownBy(() -> load(Map.of("GUEST_DRIVER", "docker"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is not a known guest driver");
+    }
+
+    @Test
+    void a_vm_driver_without_a_kernel_is_refused_with_the_fix() {
+        assertThatThrownBy(() -> load(Map.of("GUEST_DRIVER", "qemu"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("KERNEL_IMAGE is not set").hasMessageContaining("./vmdesk image build test-guest");
     }
 
     @Test

@@ -66,7 +66,8 @@ class DescribeTest {
                 loaded.pingInterval(), loaded.viewerPolicy(), loaded.chromiumBin(), null, null,
                 loaded.liveViewTokenTtl(), loaded.maxSessionsPerUser(), loaded.createRatePerMinute(),
                 loaded.shutdownTimeout(), loaded.shutdownLeaveGuests(),
-                loaded.liveViewUpstream(), loaded.liveViewBuffer(), loaded.liveViewStallTimeout());
+                loaded.liveViewUpstream(), loaded.liveViewBuffer(), loaded.liveViewStallTimeout(),
+                null, null, null, List.of(), 1, 256, "qemu-system-x86_64", "firecracker", null);
 
         assertThat(copy).isEqualTo(loaded);
         assertThat(copy.describe()).contains("PORT=4000 (given)");

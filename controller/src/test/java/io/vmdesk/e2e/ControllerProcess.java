@@ -154,6 +154,17 @@ final class ControllerProcess implements AutoCloseable {
         return session;
     }
 
+    /** Polls until the session has a final status (not STARTING, not ENDING); returns its record. */
+    JsonNode awaitFinal(String id, Duration timeout) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        JsonNode session = json(get("/api/auth/session/" + id));
+        while (List.of("STARTING", "ENDING").contains(session.get("status").asText()) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            session = json(get("/api/auth/session/" + id));
+        }
+        return session;
+    }
+
     /** Links in the test namespace (the controller's host side) whose names start with prefix. */
     List<String> links(String prefix) {
         return inNamespace.run(Duration.ofSeconds(10), "ip", "-o", "link", "show").stdout().lines()
