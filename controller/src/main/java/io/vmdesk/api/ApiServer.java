@@ -8,6 +8,7 @@ import io.vmdesk.auth.LiveViewTokens;
 import io.vmdesk.auth.Scope;
 import io.vmdesk.config.Config;
 import io.vmdesk.dashboard.DashboardRoutes;
+import io.vmdesk.dashboard.DoctorSummary;
 import io.vmdesk.metrics.ControllerMetrics;
 import io.vmdesk.store.Store;
 import io.vmdesk.vault.Vault;
@@ -59,8 +60,9 @@ public final class ApiServer implements AutoCloseable {
         CredentialRoutes credentials = new CredentialRoutes(vault, apiKeys, store, Clock.systemUTC());
         NoVncRoutes novnc = new NoVncRoutes(routes, liveViewTokens, config.publicUrl().startsWith("https:"));
         OpenApiRoutes openApi = new OpenApiRoutes();
+        DoctorSummary doctorSummary = doctor == null ? null : new DoctorSummary(doctor::examineHost, Clock.systemUTC());
         DashboardRoutes dashboard = new DashboardRoutes(sessions, apiKeys, liveViewTokens, store,
-                () -> host(config, store, health), config.publicUrl());
+                () -> host(config, store, health, doctorSummary), config.publicUrl());
         DiagnosticRoutes diagnostics = new DiagnosticRoutes(doctor);
         LiveViewProxy proxy = new LiveViewProxy(sessions, config.viewerWaitTimeout(), config.pingInterval(),
                 remote -> fromGuest(config, remote), config.viewerPolicy().equals("exclusive"), liveViewTokens,
@@ -169,11 +171,13 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
-    /** The dashboard's host panel: the health numbers plus the address pool's use. */
-    private static Map<String, Object> host(Config config, Store store, Supplier<Map<String, Object>> health) {
+    /** The dashboard's host panel: the health numbers, the address pool's use and the doctor's last summary. */
+    private static Map<String, Object> host(Config config, Store store, Supplier<Map<String, Object>> health,
+            DoctorSummary doctor) {
         Map<String, Object> out = new LinkedHashMap<>(health.get());
         out.put("poolLeased", store.leases().all().size());
         out.put("poolSize", config.poolSize());
+        out.put("doctor", doctor == null ? "not available" : doctor.current());
         return out;
     }
 

@@ -29,6 +29,7 @@ final class DashboardPages {
         fields.put("store", "store");
         fields.put("bridge", "bridge");
         fields.put("heapUsedBytes", "controller heap (bytes)");
+        fields.put("doctor", "doctor (fail · warn · ok, last run)");
         return fields;
     }
 
@@ -72,8 +73,12 @@ final class DashboardPages {
         return Html.page("vmdesk dashboard", body.toString(), "dashboard.js");
     }
 
-    /** @param liveViewToken a live-view link token for the embedded desktop (the WebSocket refuses without one) */
-    static String session(SessionRow row, List<StepRow> steps, String log, String liveViewToken) {
+    /**
+     * @param liveViewToken a live-view link token for the embedded desktop (the WebSocket refuses without one)
+     * @param idleDeadline  when the session ends for idleness (null when it is not live)
+     */
+    static String session(SessionRow row, List<StepRow> steps, String log, String liveViewToken,
+            java.time.Instant idleDeadline) {
         boolean live = !SessionStatus.valueOf(row.status()).isFinal();
         StringBuilder body = new StringBuilder(header("Session " + row.id()));
         body.append("<p><a href=\"/dashboard\">← all sessions</a></p>\n<section id=\"summary\" data-session=\"")
@@ -83,12 +88,16 @@ final class DashboardPages {
         cells.put("endedReason", row.endedReason());
         cells.put("lastDisconnect", row.lastDisconnect());
         cells.put("expiresAt", time(row.expiresAt()));
+        cells.put("idleDeadline", idleDeadline == null ? null : time(idleDeadline));
         cells.forEach((name, value) -> body.append("<dt>").append(name).append("</dt><dd data-field=\"").append(name)
                 .append("\">").append(text(value == null ? "–" : value)).append("</dd>\n"));
         body.append("</dl>\n");
         if (live) {
             body.append("<form method=\"post\" action=\"/dashboard/session/").append(text(row.id()))
                     .append("/end\"><button type=\"submit\" id=\"end\">End session</button></form>\n");
+            body.append("<form method=\"post\" action=\"/dashboard/session/").append(text(row.id()))
+                    .append("/extend\"><button type=\"submit\" id=\"extend\">Keep alive (restart the idle clock)")
+                    .append("</button></form>\n");
         }
         body.append("</section>\n<section><h2>Diagnosis</h2><pre id=\"diagnosis\">")
                 .append(text(row.diagnosis() == null ? "none" : row.diagnosis())).append("</pre></section>\n");

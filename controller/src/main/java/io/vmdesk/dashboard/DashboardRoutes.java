@@ -60,6 +60,7 @@ public final class DashboardRoutes {
         routes.sse("/dashboard/events", feed::handle);
         routes.get("/dashboard/session/{id}", this::session);
         routes.post("/dashboard/session/{id}/end", this::end);
+        routes.post("/dashboard/session/{id}/extend", this::extend);
         routes.get("/dashboard/assets/{file}", this::asset);
     }
 
@@ -99,7 +100,8 @@ public final class DashboardRoutes {
         }
         SessionRow row = existing(ctx.pathParam("id"));
         html(ctx, 200, DashboardPages.session(row, sessions.steps(row.id()),
-                sessions.logTail(row.id(), LOG_TAIL_LINES).orElse(null), liveViewTokens.link(row.id())));
+                sessions.logTail(row.id(), LOG_TAIL_LINES).orElse(null), liveViewTokens.link(row.id()),
+                sessions.idleDeadline(row.id()).orElse(null)));
     }
 
     private void end(Context ctx) {
@@ -108,6 +110,17 @@ public final class DashboardRoutes {
         SessionRow ended = sessions.delete(row.id()).orElse(row);
         store.audit().append(new AuditRow(java.time.Instant.now(), keyId, "session.delete", ended.id(),
                 ended.userId(), ended.provider(), "from the dashboard"));
+        ctx.redirect("/dashboard/session/" + row.id(), HttpStatus.SEE_OTHER);
+    }
+
+    /** The operator's keepalive: restarts the session's idle clock, as {@code POST …/keepalive} does for the platform. */
+    private void extend(Context ctx) {
+        String keyId = requireLogin(ctx);
+        SessionRow row = existing(ctx.pathParam("id"));
+        sessions.keepalive(row.id()).orElseThrow(() -> new ApiException(409, "session-not-live",
+                "session " + row.id() + " is " + row.status() + "; there is nothing to keep alive"));
+        store.audit().append(new AuditRow(java.time.Instant.now(), keyId, "session.keepalive", row.id(),
+                row.userId(), row.provider(), "from the dashboard"));
         ctx.redirect("/dashboard/session/" + row.id(), HttpStatus.SEE_OTHER);
     }
 

@@ -19,12 +19,12 @@ import java.util.function.Supplier;
 /**
  * {@code GET /dashboard/events}: server-sent events for the dashboard — a {@code session} event with a session's table
  * row whenever one of its steps or status changes (and one per session on connect), a {@code host} event with the host
- * panel after each; with {@code ?session=ID}, also that session's {@code step} events for its timeline.
+ * panel after each and every {@link #HOST_REFRESH}; with {@code ?session=ID}, also that session's {@code step} events for its timeline.
  */
 final class LiveFeed {
     /** The most sessions sent on connect: the table is for watching, the API is for searching. */
     static final int INITIAL_ROWS = 200;
-    static final Duration KEEPALIVE = Duration.ofSeconds(15);
+    static final Duration HOST_REFRESH = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -87,14 +87,15 @@ final class LiveFeed {
         }
         send(client, "host", host.get());
         try {
-            // a comment now and then: proxies keep the stream open, and a browser that left is noticed
-            while (!closed.await(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)) {
+            // the host panel now and then (heap, doctor summary): it also keeps proxies from closing the stream, and a
+            // browser that left is noticed
+            while (!closed.await(HOST_REFRESH.toMillis(), TimeUnit.MILLISECONDS)) {
                 synchronized (client) {
                     if (client.terminated()) {
                         break;
                     }
-                    client.sendComment("keepalive");
                 }
+                send(client, "host", host.get());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -345,6 +345,12 @@ public final class SessionManager implements AutoCloseable {
         return Optional.of(idleDeadline(session));
     }
 
+    /** When a live session ends for idleness unless something happens first; empty when it is not live. */
+    public Optional<Instant> idleDeadline(String id) {
+        LiveSession session = live.get(id);
+        return session == null || session.ending.get() ? Optional.empty() : Optional.of(idleDeadline(session));
+    }
+
     /**
      * When a session with no viewer becomes idle. Idle means: no viewer attached to the guest and no agent progress.
      * The clock runs from the latest of READY, the last attached viewer leaving, the last agent event and the last

@@ -23,7 +23,7 @@ class DashboardPagesTest {
     void guestDataOnTheSessionPageIsEscaped() {
         String page = DashboardPages.session(row("READY", ATTACK),
                 List.of(new StepRow("agent.error", "failed", T0.plusMillis(500), 0, ATTACK)),
-                "--- chromium.log ---\n" + ATTACK, ATTACK);
+                "--- chromium.log ---\n" + ATTACK, ATTACK, null);
         assertThat(page).doesNotContain("<script>alert").doesNotContain("<img").doesNotContain("onerror=\"")
                 .contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;&#39;");
         // our own scripts only
@@ -42,11 +42,13 @@ class DashboardPagesTest {
     void theTimelinePlacesEachStepByItsOffsetAndDuration() {
         String page = DashboardPages.session(row("READY", null), List.of(
                 new StepRow("net.lease", "ok", T0, 250, null),
-                new StepRow("guest.start", "ok", T0.plusMillis(250), 750, null)), null, "tok");
+                new StepRow("guest.start", "ok", T0.plusMillis(250), 750, null)), null, "tok", T0.plusSeconds(600));
         assertThat(page).contains("<td>net.lease</td><td>ok</td><td>0</td><td>250</td>")
                 .contains("margin-left:0%;width:25%").contains("margin-left:25%;width:75%")
-                .contains("<iframe id=\"liveview\"").contains("/novnc?token=tok\"").contains("id=\"end\"");
-        assertThat(DashboardPages.session(row("ENDED", null), List.of(), null, null)).doesNotContain("<iframe")
-                .doesNotContain("id=\"end\"");
+                .contains("<iframe id=\"liveview\"").contains("/novnc?token=tok\"").contains("id=\"end\"")
+                .contains("id=\"extend\"").contains("<dd data-field=\"idleDeadline\">")
+                .contains("action=\"/dashboard/session/" + row("READY", null).id() + "/extend\"");
+        assertThat(DashboardPages.session(row("ENDED", null), List.of(), null, null, null)).doesNotContain("<iframe")
+                .doesNotContain("id=\"end\"").doesNotContain("id=\"extend\"");
     }
 }

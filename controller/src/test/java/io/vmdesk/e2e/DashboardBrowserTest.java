@@ -89,6 +89,9 @@ class DashboardBrowserTest {
                 .isEqualTo("dashboard-user");
         assertThat(browser.findElement(By.cssSelector("[data-host=liveSessions]")).getText()).isEqualTo("1");
         assertThat(browser.findElement(By.cssSelector("[data-host=poolLeased]")).getText()).isEqualTo("1");
+        // the doctor's summary: runs in the background on the first view, shown from the next host update on
+        browser.navigate().refresh();
+        waiting(60).until(d -> d.findElement(By.cssSelector("[data-host=doctor]")).getText().matches("\\d+ fail.*ok, .*"));
         // the API's view of the same session's logs, held against the description like every response here
         assertThat(ControllerProcess.json(controller.get("/api/auth/session/" + id + "/logs?lines=5")).get("log")
                 .asText()).contains(".log");
@@ -117,6 +120,15 @@ class DashboardBrowserTest {
         Files.createDirectories(shot.getParent());
         Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
         assertThat(Files.size(shot)).isGreaterThan(10_000);
+
+        // keeping it alive from the page restarts its idle clock
+        String idleBefore = browser.findElement(By.cssSelector("#summary [data-field=idleDeadline]")).getText();
+        Thread.sleep(1100);
+        browser.findElement(By.id("extend")).click();
+        waiting(10).until(d -> !d.findElement(By.cssSelector("#summary [data-field=idleDeadline]")).getText()
+                .equals(idleBefore));
+        assertThat(controller.post("/dashboard/session/" + id + "/extend", "").statusCode()).as("no cookie")
+                .isEqualTo(401);
 
         // ending it from the page ends it, and the page says so
         browser.findElement(By.id("end")).click();
