@@ -181,6 +181,21 @@ final class ControllerProcess implements AutoCloseable {
         return guestNamespaces().stream().flatMap(ns -> namespaces.pids(ns).stream()).toList();
     }
 
+    /**
+     * The guests' desktop processes (X server, window manager, VNC server, browser), without the login agent, which
+     * exits by itself when its login ends, and Chromium's helpers (--type=…), which Chromium starts and ends at will.
+     */
+    List<Long> guestDesktopPids() {
+        return guestPids().stream().filter(pid -> {
+            try {
+                String cmdline = Files.readString(Path.of("/proc", pid.toString(), "cmdline"));
+                return !cmdline.contains("--type=") && !cmdline.contains("vmdesk-agent");
+            } catch (IOException gone) {
+                return false;
+            }
+        }).toList();
+    }
+
     static List<Long> alive(List<Long> pids) {
         return pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).toList();
     }
