@@ -75,8 +75,7 @@ class QemuGuestEndToEndTest {
         List<Long> qemu = qemuPids(vmDir);
         assertThat(qemu).as("one QEMU for the guest").hasSize(1);
 
-        RfbViewer viewer = RfbViewer.connect(controller.baseUrl().replace("http", "ws") + "/api/auth/session/" + id
-                + "/novnc/websockify").handshake();
+        RfbViewer viewer = RfbViewer.connect(controller.liveViewSocket(id)).handshake();
         assertThat(viewer.banner()).isEqualTo("RFB 003.008\n");
         viewer.requestUpdateAndAwaitData(Duration.ofSeconds(10));
 
@@ -117,8 +116,7 @@ class QemuGuestEndToEndTest {
         // the diagnosis carries the guest's console, where the culprit shows
         assertThat(session.toString()).contains("removed eth0's address");
         // a viewer is told why, with a close code, never a dropped socket (1006)
-        RfbViewer viewer = RfbViewer.connect(controller.baseUrl().replace("http", "ws") + "/api/auth/session/" + id
-                + "/novnc/websockify");
+        RfbViewer viewer = RfbViewer.connect(controller.liveViewSocket(id));
         assertThat(viewer.closed.get(10, java.util.concurrent.TimeUnit.SECONDS)).doesNotContain("1006");
         assertThat(controller.links("vmd")).isEmpty();
         assertThat(qemuPids(controller.dataDir.resolve("vms").resolve(id))).isEmpty();
