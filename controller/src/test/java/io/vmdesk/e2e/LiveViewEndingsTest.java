@@ -177,6 +177,18 @@ class LiveViewEndingsTest {
         RfbViewer stalled = RfbViewer.connect(websocket(controller.baseUrl(), stalledId)).handshake();
         RfbViewer flowing = RfbViewer.connect(websocket(controller.baseUrl(), flowingId)).handshake();
         stalled.pause();
+        // The browser reads again as soon as the proxy has given up on it: the close frame then waits behind what was
+        // already on its way. Much later, the proxy's idle timeout (2 x ping + 5 s) would abort the connection.
+        Thread watcher = Thread.ofVirtual().start(() -> {
+            try {
+                while (!lastDisconnect(stalledId).startsWith("1013")) {
+                    Thread.sleep(100);
+                }
+                stalled.resume();
+            } catch (Exception e) {
+                stalled.resume();
+            }
+        });
         long t0 = System.nanoTime();
         // keep asking for full screens (4 MB each) and take none of them, until every buffer on the way is full and
         // the proxy, holding its 64 KiB, gives up after LIVE_VIEW_STALL_TIMEOUT=3s
@@ -188,7 +200,7 @@ class LiveViewEndingsTest {
         assertThat(lastDisconnect(stalledId)).startsWith("1013 browser-stalled: browser took nothing for 3s");
         assertThat(flowing.closed).isNotDone();
         // a browser that reads again finds the close frame behind what was already on its way, not a bare 1006
-        stalled.resume();
+        watcher.join(Duration.ofSeconds(10));
         assertThat(stalled.closed.get(20, TimeUnit.SECONDS)).startsWith("1013 browser-stalled");
         flowing.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(10));
         flowing.abort();
