@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -25,12 +27,15 @@ class DoctorSummaryTest {
                 new Check("neighbour.gc-thresh", Status.WARN, "gc_thresh2", "128", "sysctl …"),
                 new Check("bridge.up", Status.OK, "vmdbr0", "UP", "")));
         MutableClock clock = new MutableClock(Instant.parse("2026-12-04T10:00:00Z"));
+        CountDownLatch firstLookDone = new CountDownLatch(1);
         DoctorSummary summary = new DoctorSummary(() -> {
             runs.incrementAndGet();
+            awaitQuietly(firstLookDone); // the run must not finish before the page has seen "in progress"
             return report;
         }, clock);
 
         assertThat(summary.current()).isEqualTo("first run in progress");
+        firstLookDone.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> !summary.current().startsWith("first"));
         assertThat(summary.current()).isEqualTo("1 fail (bridge.address) · 1 warn (neighbour.gc-thresh) · 1 ok, "
                 + "2026-12-04T10:00:00Z");
@@ -50,6 +55,14 @@ class DoctorSummaryTest {
         summary.current();
         await().atMost(Duration.ofSeconds(10)).until(() -> summary.current().equals(
                 "doctor failed: ip: command not found"));
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static final class MutableClock extends Clock {
