@@ -1,0 +1,90 @@
+package io.vmdesk.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmdesk.host.HostCommands;
+import io.vmdesk.net.Namespaces;
+import io.vmdesk.net.Naming;
+import io.vmdesk.net.SlotNetwork;
+import io.vmdesk.store.Store;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The netns sandbox in NETWORK_TOPOLOGY=slot, inside a namespace the test creates: the desktop runs in its own
+ * namespace as 169.254.0.21, hung off its slot by a veth pair; the controller reaches it at its pool address through
+ * the slot's NAT. READY after the banner read through that address, the proxy relays RFB, the agent reaches the
+ * controller from behind the NAT, and DELETE leaves no namespace, interface, route, process, file or lease.
+ */
+@Timeout(300)
+class SlotTopologyNetnsTest {
+    private ControllerProcess controller;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (controller != null) {
+            controller.close();
+        }
+    }
+
+    @Test
+    void aSandboxInItsSlotIsReadyThroughItsHostSideAddressRelaysRfbAndDeleteLeavesNothing() throws Exception {
+        controller = ControllerProcess.start(Map.of("NETWORK_TOPOLOGY", "slot"));
+        assertThat(controller.isAlive()).as(controller.log()).isTrue();
+        JsonNode created = controller.createSession("claude_code", "slot-user");
+        String id = created.get("sessionId").asText();
+        assertThat(created.get("browserIP").asText()).as("the host-side address is the pool's").isEqualTo("192.168.100.2");
+
+        JsonNode session = controller.awaitSettled(id, Duration.ofSeconds(120));
+        assertThat(session.get("status").asText()).as("%s%n%s", session.toPrettyString(), controller.log())
+                .isEqualTo("READY");
+        assertThat(session.toString()).as("READY rests on the banner read through 192.168.100.2").contains("RFB 003.00");
+
+        String tag = Naming.instanceTag(controller.dataDir);
+        String guestNs = Naming.namespaceName(tag, id);
+        String slotNs = SlotNetwork.slotNamespace(guestNs);
+        String hostInterface = Naming.interfaceName(id);
+        assertThat(controller.guestNamespaces()).containsExactlyInAnyOrder(guestNs, slotNs);
+        assertThat(controller.links("vmd")).containsExactly(hostInterface);
+        assertThat(controller.inNamespace.run(Duration.ofSeconds(10), "ip", "route", "get", "192.168.100.2").stdout())
+                .contains("dev " + hostInterface);
+        HostCommands host = new HostCommands();
+        assertThat(host.run(Duration.ofSeconds(10), "ip", "-n", guestNs, "-o", "addr", "show", "dev", "eth0").stdout())
+                .as("identical inner addressing").contains("169.254.0.21/30");
+        assertThat(host.run(Duration.ofSeconds(10), "ip", "-n", guestNs, "link", "show", "dev", "eth0").stdout())
+                .as("pinned MAC").contains(SlotNetwork.GUEST_MAC);
+        assertThat(host.run(Duration.ofSeconds(10), "ip", "-n", slotNs, "-o", "addr", "show").stdout())
+                .contains("192.168.100.2/32").contains("169.254.0.22/30");
+        List<Long> guestPids = new Namespaces(host).pids(guestNs);
+        assertThat(guestPids).as("Xvfb, openbox, x11vnc, chromium… in the guest's namespace").hasSizeGreaterThanOrEqualTo(4);
+
+        // the proxy relays the RFB handshake from the guest behind the slot's NAT
+        RfbViewer viewer = RfbViewer.connect(controller.liveViewSocket(id)).handshake();
+        assertThat(viewer.banner()).startsWith("RFB 003.00");
+        viewer.requestUpdateAndAwaitData(Duration.ofSeconds(10));
+        // the agent reached the controller from behind the NAT (its source address is the pool's: agent API allowed)
+        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() ->
+                ControllerProcess.json(controller.get("/api/auth/session/" + id)).get("steps")
+                        .findValuesAsText("name").stream().anyMatch(n -> n.startsWith("agent.")));
+
+        JsonNode deleted = ControllerProcess.json(controller.delete("/api/auth/session/" + id));
+        assertThat(deleted.get("status").asText()).isEqualTo("ENDED");
+        assertThat(controller.links("vmd")).isEmpty();
+        assertThat(controller.guestNamespaces()).isEmpty();
+        assertThat(controller.guestProcesses()).isEmpty();
+        assertThat(ControllerProcess.alive(guestPids)).isEmpty();
+        assertThat(controller.inNamespace.run(Duration.ofSeconds(10), "ip", "route", "show", "192.168.100.2/32")
+                .stdout()).as("no route left for the pool address").isBlank();
+        assertThat(controller.dataDir.resolve("sessions").resolve(id)).doesNotExist();
+        try (Store store = Store.open("jdbc:sqlite:" + controller.dataDir.resolve("vmdesk.db"))) {
+            assertThat(store.leases().all()).isEmpty();
+            assertThat(store.ledger().open(id)).isEmpty();
+        }
+    }
+}
