@@ -99,4 +99,55 @@ class SlotTopologyNetnsTest {
             assertThat(store.ledger().open(id)).isEmpty();
         }
     }
+
+    /**
+     * kill -9 with two slot guests live; one loses its VNC server meanwhile. The restart revives the whole one (its
+     * slot kept, reached again through its pool address) and removes everything of the broken one: both its
+     * namespaces, its veth pair, its route.
+     */
+    @Test
+    void aRestartAfterKillNineRevivesAWholeSlotGuestAndRemovesABrokenOnesSlot() throws Exception {
+        controller = ControllerProcess.start(Map.of("NETWORK_TOPOLOGY", "slot"));
+        String whole = controller.createSession("copilot", "crash-user").get("sessionId").asText();
+        String broken = controller.createSession("copilot", "other-user").get("sessionId").asText();
+        for (String id : List.of(whole, broken)) {
+            assertThat(controller.awaitSettled(id, Duration.ofSeconds(120)).get("status").asText())
+                    .as(controller.log()).isEqualTo("READY");
+        }
+        String tag = Naming.instanceTag(controller.dataDir);
+        String wholeNs = Naming.namespaceName(tag, whole);
+        String brokenNs = Naming.namespaceName(tag, broken);
+        controller.kill9();
+        assertThat(controller.guestNamespaces()).as("the crash left both guests and their slots behind").hasSize(4);
+        HostCommands host = new HostCommands();
+        for (long pid : new Namespaces(host).pids(brokenNs)) {
+            if (java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(pid), "comm")).strip()
+                    .equals("x11vnc")) {
+                new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
+            }
+        }
+
+        controller.launch();
+        assertThat(controller.isAlive()).as(controller.log()).isTrue();
+        assertThat(ControllerProcess.json(controller.get("/api/auth/session/" + whole)).get("status").asText())
+                .isEqualTo("READY");
+        RfbViewer viewer = RfbViewer.connect(controller.liveViewSocket(whole)).handshake();
+        viewer.requestUpdateAndAwaitData(Duration.ofSeconds(10));
+        viewer.abort();
+        assertThat(ControllerProcess.json(controller.get("/api/auth/session/" + broken)).get("endedReason").asText())
+                .startsWith("controller-restarted");
+        assertThat(controller.guestNamespaces()).containsExactlyInAnyOrder(wholeNs, SlotNetwork.slotNamespace(wholeNs));
+        assertThat(controller.links("vmd")).containsExactly(Naming.interfaceName(whole));
+        String routes = controller.inNamespace.run(Duration.ofSeconds(10), "ip", "route", "show").stdout();
+        assertThat(routes).contains("192.168.100.2 dev " + Naming.interfaceName(whole))
+                .doesNotContain(Naming.interfaceName(broken));
+
+        controller.delete("/api/auth/session/" + whole);
+        assertThat(controller.guestNamespaces()).isEmpty();
+        assertThat(controller.links("vmd")).isEmpty();
+        assertThat(controller.guestProcesses()).isEmpty();
+        try (Store store = Store.open("jdbc:sqlite:" + controller.dataDir.resolve("vmdesk.db"))) {
+            assertThat(store.leases().all()).isEmpty();
+        }
+    }
 }
