@@ -18,7 +18,7 @@ final class NetworkManagerCheck {
     static List<Finding> run(Ext4Image image, SystemdUnits units) throws ImageException {
         Optional<String> binary = firstExisting(image, "/usr/sbin/NetworkManager", "/usr/bin/NetworkManager");
         Optional<String> enabledBy = units.enabledBy("NetworkManager.service");
-        if (binary.isEmpty() && enabledBy.isEmpty()) {
+        if (binary.isEmpty() && enabledBy.isEmpty() || units.masked("NetworkManager.service")) {
             return List.of();
         }
         Optional<String> unmanagedIn = unmanagedEth0(image);

@@ -144,6 +144,10 @@ class ImageInspectorTest {
 
         t.file("/etc/NetworkManager/conf.d/90-vmdesk.conf", "[keyfile]\nunmanaged-devices=interface-name:eth0\n");
         assertThat(inspect(t, "nm-unmanaged").findings()).isEmpty();
+
+        RootTree masked = tree("nm-masked").healthyBase().file("/usr/sbin/NetworkManager", "")
+                .link("/etc/systemd/system/NetworkManager.service", "/dev/null");
+        assertThat(inspect(masked, "nm-masked").findings()).as("masked: it cannot start").isEmpty();
     }
 
     @Test
