@@ -16,7 +16,7 @@ cache=${VMDESK_IMAGE_CACHE:-/var/cache/vmdesk/images}
 suite=${VMDESK_GOLDEN_SUITE:-bookworm}
 mirror=${VMDESK_GOLDEN_MIRROR:-http://deb.debian.org/debian}
 agent_jar=${VMDESK_AGENT_JAR:-$repo/agent/target/vmdesk-agent.jar}
-steps=6
+steps=7
 step=0
 say() { echo "golden: $*" >&2; }
 progress() { step=$((step + 1)); say "[$step/$steps] $*"; }
@@ -37,18 +37,44 @@ fi
 
 work=$(mktemp -d)
 cleanup() {
-    # debootstrap may leave /proc and /sys mounted in the chroot when it fails
-    for m in proc sys dev/pts dev; do mountpoint -q "$work/root/$m" 2>/dev/null && umount -l "$work/root/$m" || true; done
-    rm -rf "$work"
+    # A failure may leave /proc, /sys and the host's /dev mounted in the chroot: unmount them, and never delete
+    # through a mount that is still there (--one-file-system, and not at all if one survived).
+    for m in dev/pts dev sys proc; do mountpoint -q "$work/root/$m" 2>/dev/null && umount -l "$work/root/$m" || true; done
+    for m in dev/pts dev sys proc; do
+        if mountpoint -q "$work/root/$m" 2>/dev/null; then
+            say "$work/root/$m is still mounted: left $work in place (unmount it, then rm -rf $work)"
+            return
+        fi
+    done
+    rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 root="$work/root"
 
 # No ifupdown, no network-manager, no DHCP client: the kernel's ip= (or vmdesk-ip.service) configures eth0 alone.
-packages=systemd,systemd-sysv,dbus,xvfb,openbox,x11vnc,chromium,default-jre-headless,fonts-dejavu-core,curl,ca-certificates,iproute2,procps
-progress "debootstrap $suite from $mirror (the longest step)"
-debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" 2>&1 \
+# Two phases: debootstrap's own resolver only copes with a small base; apt-get in the chroot installs the desktop.
+base=systemd,systemd-sysv,dbus,iproute2,procps,curl,ca-certificates
+desktop="xvfb openbox x11vnc chromium default-jre-headless fonts-dejavu-core"
+progress "debootstrap $suite from $mirror"
+if ! debootstrap --variant=minbase --include="$base" "$suite" "$root" "$mirror" 2>&1 | sed -u 's/^/golden:   /' >&2; then
+    tail -n 30 "$root/debootstrap/debootstrap.log" 2>/dev/null | sed 's/^/golden: debootstrap.log: /' >&2
+    say "debootstrap failed (see above)"
+    exit 1
+fi
+
+progress "installing the desktop in the image: $desktop (the longest step)"
+mount -t proc proc "$root/proc"
+mount -t sysfs sysfs "$root/sys"
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"   # no service starts inside the build
+chmod +x "$root/usr/sbin/policy-rc.d"
+chroot "$root" apt-get -q update 2>&1 | sed -u 's/^/golden:   /' >&2
+DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -q --no-install-recommends $desktop 2>&1 \
     | sed -u 's/^/golden:   /' >&2
+rm -f "$root/usr/sbin/policy-rc.d"
+for m in dev/pts dev sys proc; do umount "$root/$m"; done
+packages="$base ${desktop// /,}"
 
 progress "installing the agent and the units"
 install -d "$root/opt/vmdesk" "$root/usr/local/sbin"
@@ -75,7 +101,7 @@ size_mib=$(( used_kib * 13 / 10 / 1024 + 256 ))
 mkdir -p "$cache"
 stage="$cache/.golden-$hash.$$"
 mkdir -p "$stage"
-mkfs.ext4 -q -L vmdesk-root -d "$root" "$stage/rootfs.ext4" "${size_mib}M"
+mkfs.ext4 -q -L vmdesk-root -d "$root" "$stage/rootfs.ext4" "${size_mib}M" >&2
 printf 'suite %s\nmirror %s\npackages %s\nagent %s\n' "$suite" "$mirror" "$packages" \
     "$(sha256sum "$agent_jar" | cut -d' ' -f1)" > "$stage/MANIFEST"
 
