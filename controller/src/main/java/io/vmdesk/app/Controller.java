@@ -79,7 +79,8 @@ public final class Controller implements AutoCloseable {
             ApiKeys apiKeys = new ApiKeys(store, Clock.systemUTC());
             ControllerMetrics metrics = new ControllerMetrics();
             SessionEvents events = new SessionEvents(store, metrics);
-            StartPipeline pipeline = new StartPipeline(events, driver, new RfbReadiness(network::probeNeighbour),
+            StartPipeline pipeline = new StartPipeline(events, driver, new RfbReadiness(network::probeNeighbour,
+                    !config.slotTopology()),
                     config.readyTimeout(), clock);
             AgentTokens agentTokens = new AgentTokens();
             AgentLauncher agents = new AgentLauncher(agentTokens, agentCommand(config),

@@ -16,10 +16,15 @@ final class GuestDrivers {
     }
 
     static GuestDriver create(Config config, HostCommands host) {
+        if (config.slotTopology()) {
+            refuseIfMissing("slot-topology", io.vmdesk.vm.Programs.onPath("nft") ? List.of()
+                    : List.of("nft (NETWORK_TOPOLOGY=slot NATs inside each slot with nftables) was not found"),
+                    "apt-get install nftables, or NETWORK_TOPOLOGY=bridge");
+        }
         if (config.guestDriver().equals("netns")) {
             List<String> missing = NetnsGuestDriver.missingPrograms(config.chromiumBin());
             refuseIfMissing("netns", missing, "apt-get install xvfb openbox x11vnc chromium (or ./vmdesk deps)");
-            return new NetnsGuestDriver(host);
+            return new NetnsGuestDriver(host, config.slotTopology());
         }
         VmImage image = new VmImage(config.kernelImage(), config.initrd(), config.rootfsImage(), config.vmKernelArgs(),
                 config.vmVcpus(), config.vmMemoryMib());
@@ -27,7 +32,7 @@ final class GuestDrivers {
             case "qemu" -> new QemuVmm(host, config.qemuBin());
             case "firecracker" -> new FirecrackerVmm(host, config.firecrackerBin(), config.jailerBin());
             default -> throw new IllegalStateException("GUEST_DRIVER=" + config.guestDriver() + " is not known");
-        });
+        }, config.slotTopology());
         refuseIfMissing(config.guestDriver(), driver.missing(), "see each line");
         return driver;
     }

@@ -31,12 +31,18 @@ final class BenchCommand implements Callable<Integer> {
             + " (the test guest; each session is deleted once READY, so one guest boots at a time)",
             defaultValue = "netns")
     String driver;
+    @Option(names = "--topology", description = "NETWORK_TOPOLOGY: bridge (default) or slot", defaultValue = "bridge")
+    String topology;
 
     @Override
     public Integer call() throws Exception {
         String tag = "bench-" + UUID.randomUUID().toString().substring(0, 4);
         Map<String, String> env = new java.util.HashMap<>(Map.of("MAX_SESSIONS", String.valueOf(sessions),
-                "SESSION_READY_TIMEOUT", "120s", "GUEST_DRIVER", driver));
+                "SESSION_READY_TIMEOUT", "120s", "GUEST_DRIVER", driver, "NETWORK_TOPOLOGY", topology));
+        if (!topology.equals("bridge") && !topology.equals("slot")) {
+            System.err.println("vmdesk bench: --topology must be bridge or slot");
+            return 2;
+        }
         boolean oneAtATime = !driver.equals("netns");
         if (driver.equals("qemu")) {
             Path guest = TestGuest.build();
@@ -82,7 +88,8 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println();
             System.out.println("| measure | value |");
             System.out.println("|---|---|");
-            System.out.printf("| POST → READY, %s driver, median of %d (sequential%s) | %d ms |%n", driver, sessions,
+            System.out.printf("| POST → READY, %s driver, %s topology, median of %d (sequential%s) | %d ms |%n", driver,
+                    topology, sessions,
                     oneAtATime ? ", one guest at a time" : "", median(sorted));
             System.out.printf("| POST → READY, min / max | %d / %d ms |%n", sorted.getFirst(), sorted.getLast());
             System.out.printf("| controller heap after GC, 0 sessions | %.1f MiB |%n", idle.heapMiB);

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Disposable browser desktops for provider logins, shown through noVNC.",
         subcommands = {ServeCommand.class, DemoCommand.class, ConfigCommand.class, BenchCommand.class, ApiKeyCommand.class,
                         io.vmdesk.cli.session.SessionCommand.class, CompletionCommand.class, InstallCommand.class,
-                        DoctorCommand.class, CommandLine.HelpCommand.class})
+                        DoctorCommand.class, ImageCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

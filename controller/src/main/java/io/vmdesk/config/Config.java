@@ -53,6 +53,7 @@ import java.util.Map;
  * @param qemuBin           QEMU_BIN, default qemu-system-x86_64
  * @param firecrackerBin    FIRECRACKER_BIN, default firecracker
  * @param jailerBin         JAILER_BIN, null when unset (no jailer)
+ * @param networkTopology   NETWORK_TOPOLOGY: bridge (default) or slot
  */
 public record Config(
         int port,
@@ -98,7 +99,13 @@ public record Config(
         int vmMemoryMib,
         String qemuBin,
         String firecrackerBin,
-        String jailerBin) {
+        String jailerBin,
+        String networkTopology) {
+
+    /** NETWORK_TOPOLOGY=slot: each guest in a slot namespace behind NAT, reached at its routed pool address. */
+    public boolean slotTopology() {
+        return "slot".equals(networkTopology);
+    }
 
     /** The sessions' gateway. Always the bridge: there is deliberately no separate setting that could disagree. */
     public Ipv4Address gateway() {

@@ -103,6 +103,7 @@ final class ConfigLoader {
         String qemuBin = parse(QEMU_BIN, v -> v, "qemu-system-x86_64");
         String firecrackerBin = parse(FIRECRACKER_BIN, v -> v, "firecracker");
         String jailerBin = parse(JAILER_BIN, v -> v, null);
+        String networkTopology = parse(NETWORK_TOPOLOGY, Values::networkTopology, "bridge");
         if (guestDriver != null && !guestDriver.equals("netns") && kernelImage == null && !raw.containsKey(KERNEL_IMAGE)) {
             problems.add(new Problem(KERNEL_IMAGE.name(), "GUEST_DRIVER=" + guestDriver + " needs a guest kernel but"
                     + " KERNEL_IMAGE is not set", "set KERNEL_IMAGE (and INITRD) to the files `./vmdesk image build"
@@ -133,7 +134,7 @@ final class ConfigLoader {
                 maxSessions, readyTimeout, maxLifetime, idleTimeout, viewerWait, pingInterval, viewerPolicy, chromiumBin,
                 providersFile, agentJar, liveViewTokenTtl, maxSessionsPerUser, createRate, shutdownTimeout,
                 shutdownLeaveGuests, liveViewUpstream, liveViewBuffer, liveViewStall, kernelImage, initrd, rootfsImage, vmKernelArgs, vmVcpus, vmMemoryMib,
-                qemuBin, firecrackerBin, jailerBin);
+                qemuBin, firecrackerBin, jailerBin, networkTopology);
         Map<Setting, Source> sources = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             sources.put(s, origins.getOrDefault(s, Origin.DEFAULT).source());

@@ -83,6 +83,7 @@ final class Description {
             case QEMU_BIN -> c.qemuBin();
             case FIRECRACKER_BIN -> c.firecrackerBin();
             case JAILER_BIN -> c.jailerBin();
+            case NETWORK_TOPOLOGY -> c.networkTopology();
         };
         return v == null ? null : v.toString();
     }

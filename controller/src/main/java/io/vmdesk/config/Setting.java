@@ -114,7 +114,11 @@ public enum Setting {
             "/usr/local/bin/firecracker"),
     JAILER_BIN("(unset: Firecracker runs without the jailer)",
             "Firecracker's jailer; when set, each Firecracker runs under it with --cgroup-version 2.",
-            "a command name or path", "/usr/local/bin/jailer");
+            "a command name or path", "/usr/local/bin/jailer"),
+    NETWORK_TOPOLOGY("bridge", "How guests are wired: bridge (a TAP or veth on BRIDGE_DEVICE, the guest holds its"
+            + " pool address) or slot (per guest a namespace with identical inner addressing, 169.254.0.21 behind"
+            + " NAT, reached at its pool address routed through a veth pair).",
+            "bridge or slot", "slot");
 
     private final String defaultText;
     private final String description;

@@ -262,6 +262,13 @@ final class Values {
         return text;
     }
 
+    static String networkTopology(String text) throws Invalid {
+        if (!text.equals("bridge") && !text.equals("slot")) {
+            throw new Invalid("is not a network topology");
+        }
+        return text;
+    }
+
     static String liveViewUpstream(String text) throws Invalid {
         if (!text.equals("vnc") && !text.equals("websockify")) {
             throw new Invalid("is not a live-view upstream");

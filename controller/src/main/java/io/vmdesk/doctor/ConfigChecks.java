@@ -64,6 +64,9 @@ final class ConfigChecks implements CheckFamily {
             if (dst.isEmpty() || dst.equals("default") || dev.equals(bridge)) {
                 continue;
             }
+            if (exam.config.slotTopology() && dev.startsWith(io.vmdesk.net.Naming.INTERFACE_PREFIX)) {
+                continue; // a slot's own route: its pool address via the guest's veth pair
+            }
             Ipv4Network routed = network(dst);
             if (overlaps(net, routed) && !route.path("protocol").asText("").equals("kernel")) {
                 String text = dst + (dev.isEmpty() ? "" : " dev " + dev)

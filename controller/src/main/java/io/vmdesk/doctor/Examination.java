@@ -45,7 +45,8 @@ public final class Examination {
         String key = guest.address().toString();
         ArpProbe.Answer answer = arp.get(key);
         if (answer == null) {
-            answer = ArpProbe.probe(host, bridge(), guest.address());
+            // slot topology: the pool address lives on the slot's end of the guest's own veth pair, not the bridge
+            answer = ArpProbe.probe(host, config.slotTopology() ? guest.hostInterface() : bridge(), guest.address());
             ArpProbe.Answer earlier = arp.putIfAbsent(key, answer);
             answer = earlier != null ? earlier : answer;
         }

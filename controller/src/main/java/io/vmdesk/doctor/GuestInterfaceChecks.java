@@ -61,7 +61,12 @@ final class GuestInterfaceChecks implements CheckFamily {
         if (!flags.contains("UP")) {
             return Check.fail("guest-interface.up", target, name + " is down: " + seen, "ip link set dev " + name + " up");
         }
-        if (!link.get().path("master").asText("").equals(bridge)) {
+        if (exam.config.slotTopology() && !link.get().path("master").asText("").isEmpty()) {
+            return Check.fail("guest-interface.bridge", target, name + " is a port of " + link.get().path("master")
+                    .asText() + " although NETWORK_TOPOLOGY=slot routes the guest's address to it: " + seen,
+                    "ip link set dev " + name + " nomaster");
+        }
+        if (!exam.config.slotTopology() && !link.get().path("master").asText("").equals(bridge)) {
             return Check.fail("guest-interface.bridge", target, name + " is not a port of " + bridge + ": " + seen,
                     "ip link set dev " + name + " master " + bridge);
         }

@@ -29,7 +29,18 @@ final class RoutingChecks implements CheckFamily {
             for (GuestTarget g : exam.guests) {
                 Optional<JsonNode> route = exam.host.routeTo(g.address().toString());
                 String dev = route.map(r -> r.path("dev").asText("")).orElse("");
-                if (route.isPresent() && dev.equals(bridge) && !route.get().has("gateway")) {
+                // bridge: straight onto the bridge; slot: through the guest's own veth pair to its slot
+                String expected = exam.config.slotTopology() ? g.hostInterface() : bridge;
+                if (route.isPresent() && dev.equals(expected) && !route.get().has("gateway")) {
+                    continue;
+                }
+                if (exam.config.slotTopology()) {
+                    misrouted.add(g.address() + " via " + (dev.isEmpty() ? "nothing" : dev));
+                    out.add(Check.fail("routing.guest-route", g.label(), "ip route get " + g.address() + " → "
+                                    + route.map(JsonNode::toString).orElse("no route") + ": packets for the guest leave "
+                                    + (dev.isEmpty() ? "nowhere" : "through " + dev) + ", not its slot's " + expected,
+                            "ip route replace " + g.address() + "/32 dev " + expected + " src "
+                                    + exam.config.bridgeIp()));
                     continue;
                 }
                 misrouted.add(g.address() + " via " + (dev.isEmpty() ? "nothing" : dev));
@@ -44,7 +55,9 @@ final class RoutingChecks implements CheckFamily {
         }
         if (out.isEmpty()) {
             out.add(Check.ok("routing.guest-route", exam.guests.size() + " guest(s)", exam.guests.isEmpty()
-                    ? "no live guests" : "every guest address routes directly via " + bridge));
+                    ? "no live guests" : exam.config.slotTopology()
+                            ? "every guest address routes to its slot through its own veth pair"
+                            : "every guest address routes directly via " + bridge));
         }
         int all = exam.host.sysctl("net/ipv4/conf/all/rp_filter").map(Integer::parseInt).orElse(0);
         int dev = exam.host.sysctl("net/ipv4/conf/" + bridge + "/rp_filter").map(Integer::parseInt).orElse(0);

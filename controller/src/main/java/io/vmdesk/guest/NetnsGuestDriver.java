@@ -5,6 +5,7 @@ import io.vmdesk.host.HostCommands;
 import io.vmdesk.host.Processes;
 import io.vmdesk.net.HostNetwork;
 import io.vmdesk.net.Namespaces;
+import io.vmdesk.net.SlotNetwork;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,10 +55,17 @@ public final class NetnsGuestDriver implements GuestDriver {
 
     private final HostCommands cmd;
     private final Namespaces namespaces;
+    /** NETWORK_TOPOLOGY=slot: the guest's namespace hangs off a slot namespace instead of the bridge. */
+    private final boolean slot;
 
     public NetnsGuestDriver(HostCommands cmd) {
+        this(cmd, false);
+    }
+
+    public NetnsGuestDriver(HostCommands cmd, boolean slot) {
         this.cmd = Objects.requireNonNull(cmd, "cmd");
         this.namespaces = new Namespaces(cmd);
+        this.slot = slot;
     }
 
     @Override
@@ -72,6 +80,10 @@ public final class NetnsGuestDriver implements GuestDriver {
         validate(spec);
         String ns = spec.namespace();
         String host = spec.hostInterface();
+        String slotNs = SlotNetwork.slotNamespace(ns);
+        if (slot) {
+            step("slot", () -> new SlotNetwork(cmd).create(spec, slotNs, ledger));
+        }
         step("netns", () -> {
             if (namespaces.list("").contains(ns)) {
                 log.warn("session={} namespace {} exists already (left over from a crash?): deleting it first",
@@ -94,6 +106,12 @@ public final class NetnsGuestDriver implements GuestDriver {
                         r.exitCode(), r.stderr()).getMessage() + hint);
             }
         });
+        if (slot) {
+            step("slot veth", () -> new SlotNetwork(cmd).createVethTo(slotNs, ns));
+            log.info("session={} wired: {} in slot {} (guest {} in {}) via {}", spec.sessionId(), spec.address(),
+                    slotNs, SlotNetwork.GUEST, ns, host);
+            return;
+        }
         step("veth", () -> {
             // A leftover of the same name (crash between create and release) would make `ip link add` fail.
             HostNetwork.deleteLink(cmd, host);

@@ -29,10 +29,21 @@ public final class RfbReadiness {
     private static final Duration PROBE_RESERVE = Duration.ofSeconds(4);
 
     private final Function<Ipv4Address, Optional<String>> neighbourState;
+    /**
+     * Bridge topology: the host's neighbour entry for the address is the guest itself. In the slot topology it is
+     * the slot's end of the veth pair, which always answers; "unreachable" then comes from the slot (its ARP for the
+     * guest failed, e.g. while the guest still boots) and says nothing about a lost address seen from here.
+     */
+    private final boolean neighbourIsGuest;
 
     /** @param neighbourState looks up the neighbour (ARP) state of an address on the bridge, empty if none */
     public RfbReadiness(Function<Ipv4Address, Optional<String>> neighbourState) {
+        this(neighbourState, true);
+    }
+
+    public RfbReadiness(Function<Ipv4Address, Optional<String>> neighbourState, boolean neighbourIsGuest) {
         this.neighbourState = neighbourState;
+        this.neighbourIsGuest = neighbourIsGuest;
     }
 
     /**
@@ -58,7 +69,7 @@ public final class RfbReadiness {
                 return probeOnce(address, port);
             } catch (ReadinessException e) {
                 last = e;
-                if (answered == null) {
+                if (answered == null && neighbourIsGuest) {
                     String at = " at +" + Duration.between(started, Instant.now()).toMillis() + "ms";
                     answered = ArpCache.answered(address).map(mac -> "ARP answer from " + mac + at).orElse(null);
                 }
@@ -130,6 +141,13 @@ public final class RfbReadiness {
     private ReadinessException refine(ReadinessException last, Ipv4Address address, String answered) {
         if (last.failure() != ReadinessFailure.TCP_TIMEOUT && last.failure() != ReadinessFailure.HOST_UNREACHABLE) {
             return last;
+        }
+        if (!neighbourIsGuest) {
+            return last.failure() == ReadinessFailure.HOST_UNREACHABLE
+                    ? new ReadinessException(ReadinessFailure.HOST_UNREACHABLE, last.getMessage() + " (the guest's slot"
+                            + " could not reach it: it does not answer ARP for its inner address on its TAP/veth"
+                            + (answered != null ? ", although it answered before (" + answered + ")" : "") + ")")
+                    : last;
         }
         Optional<String> state = neighbourState.apply(address);
         if (state.isEmpty() || state.get().equals("INCOMPLETE") || state.get().equals("FAILED")) {

@@ -85,6 +85,7 @@ final class Reconciler {
         for (Revived r : revived) {
             kept.add(r.row().id());
             keptOnHost.add(r.spec().namespace());
+            keptOnHost.add(io.vmdesk.net.SlotNetwork.slotNamespace(r.spec().namespace())); // NETWORK_TOPOLOGY=slot
             keptOnHost.add(r.spec().hostInterface());
             keptOnHost.add(r.spec().guestDir().toAbsolutePath().normalize().toString());
         }

@@ -73,8 +73,8 @@ public final class FirecrackerVmm implements Vmm {
         } catch (IOException e) {
             throw new GuestException("firecracker.files", e.getMessage(), e);
         }
-        List<String> argv = cmd.wrap(List.of(firecrackerBin, "--api-sock", socket.toString(),
-                "--id", "vmdesk-" + boot.spec().sessionId().replace("-", "").substring(0, 12)));
+        List<String> argv = cmd.wrap(boot.inNamespace(List.of(firecrackerBin, "--api-sock", socket.toString(),
+                "--id", "vmdesk-" + boot.spec().sessionId().replace("-", "").substring(0, 12))));
         long entry = ledger.record("process", "firecracker", "not started yet api=" + socket);
         Process process;
         try {

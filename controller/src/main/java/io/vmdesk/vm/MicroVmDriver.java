@@ -8,6 +8,7 @@ import io.vmdesk.guest.Ledger;
 import io.vmdesk.host.HostCommands;
 import io.vmdesk.host.Processes;
 import io.vmdesk.net.BootArgs;
+import io.vmdesk.net.SlotNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,13 +39,20 @@ public final class MicroVmDriver implements GuestDriver {
     private final VmImage image;
     private final Vmm vmm;
     private final TapDevice taps;
+    /** NETWORK_TOPOLOGY=slot: the TAP and the VMM live in the guest's slot namespace (see {@link SlotNetwork}). */
+    private final boolean slot;
 
     public MicroVmDriver(HostCommands cmd, Path dataDir, VmImage image, Vmm vmm) {
+        this(cmd, dataDir, image, vmm, false);
+    }
+
+    public MicroVmDriver(HostCommands cmd, Path dataDir, VmImage image, Vmm vmm, boolean slot) {
         this.cmd = cmd;
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.image = image;
         this.vmm = vmm;
         this.taps = new TapDevice(cmd);
+        this.slot = slot;
     }
 
     @Override
@@ -70,6 +78,19 @@ public final class MicroVmDriver implements GuestDriver {
 
     @Override
     public void wireNetwork(GuestSpec spec, Ledger ledger) throws GuestException {
+        if (slot) {
+            try {
+                SlotNetwork slots = new SlotNetwork(cmd);
+                slots.create(spec, spec.namespace(), ledger);
+                slots.createTap(spec.namespace());
+            } catch (RuntimeException e) {
+                throw new GuestException("slot", e.getMessage(), e);
+            }
+            log.info("session={} wired: {} routed via {} to slot {} (guest {} {} on {})", spec.sessionId(),
+                    spec.address(), spec.hostInterface(), spec.namespace(), SlotNetwork.GUEST, SlotNetwork.GUEST_MAC,
+                    SlotNetwork.INNER_DEVICE);
+            return;
+        }
         try {
             taps.create(spec.hostInterface(), spec.bridgeDevice(), spec.sessionId(), ledger);
         } catch (RuntimeException e) {
@@ -105,14 +126,17 @@ public final class MicroVmDriver implements GuestDriver {
     @Override
     public GuestHandle start(GuestSpec spec, Ledger ledger, Duration within) throws GuestException {
         Path dir = guestDir(spec.sessionId());
+        // In a slot the guest sees the same inner addressing whatever its pool address.
+        GuestSpec guest = slot ? SlotNetwork.inside(spec) : spec;
         String args;
         try {
-            args = BootArgs.commandLine(spec.address(), spec.gateway(), spec.network(), image.extraArgs());
+            args = BootArgs.commandLine(guest.address(), guest.gateway(), guest.network(), image.extraArgs());
         } catch (IllegalArgumentException e) {
             throw new GuestException("boot args", e.getMessage(), e);
         }
         Path rootfs = image.rootfs() == null ? null : dir.resolve("rootfs.ext4");
-        VmBoot boot = new VmBoot(spec, image, dir, spec.hostInterface(), args, rootfs);
+        VmBoot boot = new VmBoot(guest, image, dir, guest.hostInterface(), args, rootfs,
+                slot ? spec.namespace() : null);
         VmProcess process = vmm.boot(boot, ledger, within);
         log.info("session={} {} started pid={} console={}", spec.sessionId(), vmm.name(), process.pid(),
                 boot.consoleLog());

@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Whether a program named in a setting can be run. */
-final class Programs {
+public final class Programs {
     private Programs() {
     }
 
-    static boolean onPath(String program) {
+    public static boolean onPath(String program) {
         if (program.contains("/")) {
             return Files.isExecutable(Path.of(program));
         }

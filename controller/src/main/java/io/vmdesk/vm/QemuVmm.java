@@ -73,7 +73,7 @@ public final class QemuVmm implements Vmm {
     @Override
     public VmProcess boot(VmBoot boot, Ledger ledger, Duration within) throws GuestException {
         boolean kvm = KvmProbe.usable(cmd.wrap(List.of(qemuBin)), boot.image().kernel());
-        List<String> argv = cmd.wrap(commandLine(boot, kvm));
+        List<String> argv = cmd.wrap(boot.inNamespace(commandLine(boot, kvm)));
         long entry = ledger.record("process", "qemu", "not started yet (VM directory " + boot.dir() + ")");
         Process process;
         try {

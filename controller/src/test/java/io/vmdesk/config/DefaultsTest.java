@@ -26,6 +26,8 @@ class DefaultsTest {
         assertThat(c.databaseUrl()).isNull();
         assertThat(c.sqliteFile()).isEqualTo(Path.of("/var/lib/vmdesk/vmdesk.db"));
         assertThat(c.guestDriver()).isEqualTo("netns");
+        assertThat(c.networkTopology()).isEqualTo("bridge");
+        assertThat(c.slotTopology()).isFalse();
         assertThat(c.maxSessions()).isEqualTo(10);
         assertThat(c.readyTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.maxLifetime()).isEqualTo(Duration.ofMinutes(30));

@@ -67,7 +67,7 @@ class DescribeTest {
                 loaded.liveViewTokenTtl(), loaded.maxSessionsPerUser(), loaded.createRatePerMinute(),
                 loaded.shutdownTimeout(), loaded.shutdownLeaveGuests(),
                 loaded.liveViewUpstream(), loaded.liveViewBuffer(), loaded.liveViewStallTimeout(),
-                null, null, null, List.of(), 1, 256, "qemu-system-x86_64", "firecracker", null);
+                null, null, null, List.of(), 1, 256, "qemu-system-x86_64", "firecracker", null, "bridge");
 
         assertThat(copy).isEqualTo(loaded);
         assertThat(copy.describe()).contains("PORT=4000 (given)");

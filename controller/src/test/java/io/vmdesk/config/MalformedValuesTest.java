@@ -27,6 +27,13 @@ class MalformedValuesTest {
     }
 
     @Test
+    void a_network_topology_other_than_bridge_or_slot_is_rejected_naming_both() {
+        ConfigException.Problem p = problemWith("NETWORK_TOPOLOGY", "slots");
+        assertThat(p.message()).contains("not a network topology");
+        assertThat(p.fix()).contains("bridge or slot");
+    }
+
+    @Test
     void a_port_out_of_range_is_rejected() {
         assertThat(problemWith("PORT", "70000").message()).contains("not between 1 and 65535");
         assertThat(problemWith("PORT", "0").message()).contains("not between 1 and 65535");

@@ -34,11 +34,15 @@ class QemuGuestEndToEndTest {
     }
 
     private ControllerProcess start(String readyTimeout, String kernelArgs) throws Exception {
+        return start(readyTimeout, kernelArgs, "bridge");
+    }
+
+    private ControllerProcess start(String readyTimeout, String kernelArgs, String topology) throws Exception {
         ControllerProcess.assumeRoot();
         TestGuestImage guest = TestGuestImage.build();
         Map<String, String> env = new java.util.HashMap<>(Map.of("GUEST_DRIVER", "qemu",
                 "KERNEL_IMAGE", guest.kernel.toString(), "INITRD", guest.initrd.toString(),
-                "SESSION_READY_TIMEOUT", readyTimeout, "VM_MEMORY_MIB", "192"));
+                "SESSION_READY_TIMEOUT", readyTimeout, "VM_MEMORY_MIB", "192", "NETWORK_TOPOLOGY", topology));
         if (kernelArgs != null) {
             env.put("VM_KERNEL_ARGS", kernelArgs);
         }
@@ -49,7 +53,22 @@ class QemuGuestEndToEndTest {
 
     @Test
     void aQemuGuestIsReadyOnlyWithItsBannerRelaysRfbAndDeleteLeavesNothing() throws Exception {
-        start(System.getProperty("vmdesk.test.qemuReady", "150s"), null);
+        bootRelayDelete("bridge");
+    }
+
+    /**
+     * NETWORK_TOPOLOGY=slot: the VM sits in its slot namespace as 169.254.0.21 behind NAT; the controller reaches it
+     * at its pool address, routed to the slot. The same promises hold: READY on the banner read through the
+     * host-side address, the proxy relays RFB, DELETE leaves nothing.
+     */
+    @Test
+    void inSlotTopologyTheGuestIsReachedAtItsHostSideAddressAndDeleteLeavesNothing() throws Exception {
+        bootRelayDelete("slot");
+    }
+
+    private void bootRelayDelete(String topology) throws Exception {
+        boolean slot = topology.equals("slot");
+        start(System.getProperty("vmdesk.test.qemuReady", "150s"), null, topology);
         Instant posted = Instant.now();
         JsonNode created = controller.createSession("claude_code", "vm-user");
         String id = created.get("sessionId").asText();
@@ -71,9 +90,26 @@ class QemuGuestEndToEndTest {
         Path vmDir = controller.dataDir.resolve("vms").resolve(id);
         String tap = "vmd" + id.replace("-", "").substring(0, 11);
         assertThat(controller.links("vmd")).containsExactly(tap);
-        assertThat(Files.readString(vmDir.resolve("console.log"))).contains("eth0 up with 192.168.100.2");
         List<Long> qemu = qemuPids(vmDir);
         assertThat(qemu).as("one QEMU for the guest").hasSize(1);
+        if (slot) {
+            // the guest has the slot's inner address; the host reaches it at its pool address through the veth
+            assertThat(Files.readString(vmDir.resolve("console.log"))).contains("eth0 up with 169.254.0.21");
+            assertThat(session.toString()).as("the pool address is leased as ever").contains("192.168.100.2");
+            String slotNs = io.vmdesk.net.Naming.namespaceName(io.vmdesk.net.Naming.instanceTag(controller.dataDir), id);
+            assertThat(controller.guestNamespaces()).containsExactly(slotNs);
+            assertThat(controller.inNamespace.run(Duration.ofSeconds(10), "ip", "route", "get", "192.168.100.2")
+                    .stdout()).contains("dev " + tap);
+            io.vmdesk.host.HostCommands host = new io.vmdesk.host.HostCommands();
+            assertThat(host.run(Duration.ofSeconds(10), "ip", "netns", "exec", slotNs, "ip", "-o", "addr", "show")
+                    .stdout()).contains("uplink").contains("192.168.100.2/32").contains("tap0")
+                    .contains("169.254.0.22/30");
+            assertThat(host.run(Duration.ofSeconds(10), "ip", "netns", "exec", slotNs, "nft", "list", "ruleset")
+                    .stdout()).contains("dnat to 169.254.0.21").contains("snat to 192.168.100.2");
+            assertThat(new io.vmdesk.net.Namespaces(host).pids(slotNs)).as("QEMU runs in the slot").containsAll(qemu);
+        } else {
+            assertThat(Files.readString(vmDir.resolve("console.log"))).contains("eth0 up with 192.168.100.2");
+        }
 
         RfbViewer viewer = RfbViewer.connect(controller.liveViewSocket(id)).handshake();
         assertThat(viewer.banner()).isEqualTo("RFB 003.008\n");
@@ -86,6 +122,8 @@ class QemuGuestEndToEndTest {
         assertThat(ControllerProcess.alive(qemu)).isEmpty();
         assertThat(qemuPids(vmDir)).isEmpty();
         assertThat(vmDir).doesNotExist();
+        assertThat(controller.inNamespace.run(Duration.ofSeconds(10), "ip", "route", "show", "192.168.100.2/32")
+                .stdout()).as("no route left for the pool address").isBlank();
         try (Store store = Store.open("jdbc:sqlite:" + controller.dataDir.resolve("vmdesk.db"))) {
             assertThat(store.leases().all()).isEmpty();
             assertThat(store.ledger().open(id)).isEmpty();
