@@ -15,6 +15,7 @@ import io.vmdesk.vault.Vault;
 import java.time.Clock;
 import io.vmdesk.provider.ProviderCatalog;
 import io.vmdesk.proxy.LiveViewProxy;
+import io.vmdesk.proxy.LiveViewSocket;
 import io.vmdesk.proxy.RelayLimits;
 import io.vmdesk.session.SessionManager;
 import java.util.LinkedHashMap;
@@ -123,7 +124,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.routes.before("/api/auth/session/{id}/novnc/status", novnc::admit);
             cfg.routes.get("/api/auth/session/{id}/novnc/status", routes::viewStatus);
             cfg.routes.get("/api/auth/session/{id}/novnc/<file>", novnc::asset);
-            cfg.routes.ws("/api/auth/session/{id}/novnc/websockify", proxy);
+            LiveViewSocket.mount(cfg, LiveViewProxy.PATH, proxy);
             cfg.routes.before("/api/auth/session/{id}/events", ctx -> {
                 // Javalin answers an empty 200 to a client that does not ask for an event stream; say why instead.
                 routes.existing(ctx.pathParam("id"));

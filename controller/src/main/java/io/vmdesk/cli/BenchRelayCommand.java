@@ -37,7 +37,7 @@ final class BenchRelayCommand implements Callable<Integer> {
             cfg.jetty.host = "127.0.0.1";
             cfg.jetty.port = port;
             ApiServer.webSockets(cfg, Duration.ofSeconds(15));
-            cfg.routes.ws("/websockify", relay);
+            io.vmdesk.proxy.LiveViewSocket.mount(cfg, "/websockify", relay);
             cfg.routes.get("/heap", ctx -> {
                 for (int i = 0; i < 3; i++) {
                     System.gc();

@@ -7,6 +7,8 @@ package io.vmdesk.proxy;
 public enum CloseCode {
     NORMAL(1000, "session-ended"),
     GOING_AWAY(1001, "controller-shutdown"),
+    /** A browser that sent nothing, not even a pong, for two ping intervals: gone, as far as anyone can tell. */
+    BROWSER_UNRESPONSIVE(1001, "browser-unresponsive"),
     POLICY(1008, "bad-token"),
     TOO_BIG(1009, "message-too-large"),
     INTERNAL(1011, "internal-error"),
@@ -54,7 +56,7 @@ public enum CloseCode {
         return cut;
     }
 
-    /** The first constant with this code (1013 has two: the guest's and the browser's "try again later"). */
+    /** The first constant with this code (1001 and 1013 have two each). */
     public static CloseCode of(int code) {
         for (CloseCode c : values()) {
             if (c.code == code) {

@@ -1,18 +1,19 @@
 package io.vmdesk.proxy;
 
-import io.javalin.websocket.WsConfig;
 import io.vmdesk.metrics.ControllerMetrics;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketCreator;
 
 /**
  * The live-view relay with a fixed upstream instead of a session lookup, for {@code vmdesk bench proxy} and the
- * proxy's own tests: the same
- * {@link VncTunnel}, upstream, handlers, pings and limits as {@link LiveViewProxy}; only the once-per-connection
- * "which guest?" is skipped.
+ * proxy's own tests: the same {@link LiveViewSocket} (pings, pongs, messages), {@link VncTunnel}, upstream and limits
+ * as {@link LiveViewProxy}; only the once-per-connection "which guest?" is skipped. Mount it with
+ * {@link LiveViewSocket#mount}.
  */
-public final class FixedUpstreamRelay implements Consumer<WsConfig> {
+public final class FixedUpstreamRelay implements JettyWebSocketCreator {
     private final String host;
     private final Upstream.Connector connector;
     private final Duration pingInterval;
@@ -29,16 +30,14 @@ public final class FixedUpstreamRelay implements Consumer<WsConfig> {
     }
 
     @Override
-    public void accept(WsConfig ws) {
-        ws.onConnect(ctx -> {
-            VncTunnel tunnel = LiveViewProxy.open(ctx, "bench", pingInterval, limits, metrics,
-                    t -> { });
-            try {
-                tunnel.connect(connector, host);
-            } catch (IOException e) {
-                tunnel.close(CloseCode.GUEST_UNREACHABLE, e.getMessage());
-            }
-        });
-        LiveViewProxy.relay(ws, tunnel -> true, tunnel -> { });
+    public Object createWebSocket(JettyServerUpgradeRequest request, JettyServerUpgradeResponse response) {
+        return new LiveViewSocket(pingInterval, browser -> new VncTunnel("bench", browser, limits, metrics, t -> { }),
+                tunnel -> {
+                    try {
+                        tunnel.connect(connector, host);
+                    } catch (IOException e) {
+                        tunnel.close(CloseCode.GUEST_UNREACHABLE, e.getMessage());
+                    }
+                }, tunnel -> true, tunnel -> { });
     }
 }

@@ -1,7 +1,12 @@
 package io.vmdesk.proxy;
 
-import io.javalin.websocket.WsConfig;
-import io.javalin.websocket.WsContext;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketCreator;
 import io.vmdesk.auth.LiveViewTokens;
 import io.vmdesk.session.EndReason;
 import io.vmdesk.session.SessionIds;
@@ -14,8 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * The WebSocket endpoint {@code /api/auth/session/{id}/novnc/websockify}: waits (bounded) for a STARTING session,
  * connects to the guest's VNC server and relays binary messages both ways. Every outcome ends with a close code from
  * {@link CloseCode}; viewers of a session that ends are closed with the session's reason before its guest goes.
+ * Served by a {@link LiveViewSocket} per viewer (pings, pongs, messages), mounted on Jetty under {@link #PATH}.
  */
-public final class LiveViewProxy implements Consumer<WsConfig> {
+public final class LiveViewProxy implements JettyWebSocketCreator {
     private static final Logger log = LoggerFactory.getLogger(LiveViewProxy.class);
-    static final String TUNNEL = "vmdesk.tunnel";
     private static final int CONNECT_TIMEOUT_MILLIS = 5000;
 
     private final SessionManager sessions;
@@ -63,79 +66,43 @@ public final class LiveViewProxy implements Consumer<WsConfig> {
         sessions.onSessionEnd(this::closeViewers);
     }
 
+    /** The path this endpoint serves (a Javalin path; see {@link LiveViewSocket#mount}). */
+    public static final String PATH = "/api/auth/session/{id}/novnc/websockify";
+    private static final Pattern SESSION_IN_PATH = Pattern.compile("^/api/auth/session/([^/]+)/novnc/websockify$");
+
+    /** A listener per upgrade; what the upgrade carried (token, cookie, address) is read here, once. */
     @Override
-    public void accept(WsConfig ws) {
-        ws.onConnect(this::onConnect);
-        relay(ws, tunnel -> exclusive || inControl(tunnel), this::forget);
-    }
-
-    /**
-     * The message, close and error handlers every live-view endpoint shares (also the benchmark's relay).
-     *
-     * @param mayType whether a viewer's input events reach the guest (a watching viewer of a shared session's do not)
-     * @param ended   called once the browser side has gone
-     */
-    static void relay(WsConfig ws, java.util.function.Predicate<VncTunnel> mayType, Consumer<VncTunnel> ended) {
-        ws.onBinaryMessage(ctx -> {
-            VncTunnel tunnel = ctx.attribute(TUNNEL);
-            if (tunnel != null) {
-                if (VncTunnel.isInput(ctx.data()) && !mayType.test(tunnel)) {
-                    return; // it sees, it does not type or click
-                }
-                try {
-                    tunnel.sendToGuest(ctx.data());
-                } catch (IOException e) {
-                    tunnel.close(CloseCode.GUEST_UNREACHABLE, "write to guest failed: " + e.getMessage());
+    public Object createWebSocket(JettyServerUpgradeRequest request, JettyServerUpgradeResponse response) {
+        HttpServletRequest http = request.getHttpServletRequest();
+        Matcher m = SESSION_IN_PATH.matcher(request.getRequestPath());
+        String id = m.matches() ? m.group(1) : "";
+        String token = http.getParameter("token");
+        String cookie = null;
+        if (http.getCookies() != null) {
+            for (Cookie c : http.getCookies()) {
+                if (c.getName().equals(LiveViewTokens.COOKIE)) {
+                    cookie = c.getValue();
                 }
             }
-        });
-        ws.onMessage(ctx -> {
-            VncTunnel tunnel = ctx.attribute(TUNNEL);
-            if (tunnel != null) {
-                tunnel.close(CloseCode.POLICY, "text frames are not RFB");
-            }
-        });
-        ws.onClose(ctx -> {
-            VncTunnel tunnel = ctx.attribute(TUNNEL);
-            if (tunnel != null) {
-                tunnel.browserGone(ctx.status(), ctx.reason());
-                ended.accept(tunnel);
-            }
-        });
-        ws.onError(ctx -> {
-            VncTunnel tunnel = ctx.attribute(TUNNEL);
-            if (tunnel != null) {
-                tunnel.browserGone(1006, String.valueOf(ctx.error()));
-                ended.accept(tunnel);
-            }
-        });
+        }
+        String remote = http.getRemoteAddr();
+        String presentedCookie = cookie;
+        return new LiveViewSocket(pingInterval, browser -> new VncTunnel(id, browser, limits, metrics, this::forget),
+                tunnel -> onConnect(tunnel, remote, token, presentedCookie),
+                tunnel -> exclusive || inControl(tunnel), this::forget);
     }
 
-    /** A new viewer's tunnel, with pings on: they keep a still desktop alive through proxies that cut idle links. */
-    static VncTunnel open(WsContext ctx, String sessionId, Duration pingInterval, RelayLimits limits,
-            io.vmdesk.metrics.ControllerMetrics metrics, Consumer<VncTunnel> ended) {
-        VncTunnel tunnel = new VncTunnel(sessionId, ctx.session, limits, metrics, ended);
-        ctx.attribute(TUNNEL, tunnel);
-        ctx.enableAutomaticPings(pingInterval.toMillis(), TimeUnit.MILLISECONDS);
-        ctx.session.setIdleTimeout(pingInterval.multipliedBy(2).plusSeconds(5));
-        return tunnel;
-    }
-
-    private void onConnect(WsContext ctx) {
-        String id = ctx.pathParam("id");
-        VncTunnel tunnel = open(ctx, id, pingInterval, limits, metrics, this::forget);
+    private void onConnect(VncTunnel tunnel, String remote, String token, String cookie) {
+        String id = tunnel.sessionId;
         if (!SessionIds.isValid(id)) {
             tunnel.close(CloseCode.SESSION_NOT_FOUND, "not a session id");
             return;
         }
-        if (ctx.session.getRemoteSocketAddress() instanceof java.net.InetSocketAddress remote
-                && fromGuest.test(remote.getAddress().getHostAddress())) {
+        if (remote != null && fromGuest.test(remote)) {
             tunnel.close(CloseCode.POLICY, "guests may not open live views");
             return;
         }
         // The browser sends the cookie the page set; a client that opens the socket directly may send the token.
-        String token = ctx.queryParam("token");
-        String cookie = ctx.cookie(LiveViewTokens.COOKIE);
         viewers.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(tunnel);
         // Waiting for READY and connecting may take seconds: not on a Jetty thread.
         Thread.ofVirtual().name("viewer-" + id).start(() -> attach(tunnel, token, cookie));

@@ -38,6 +38,9 @@ final class VncTunnel {
 
     private final ControllerMetrics metrics;
 
+    /** Told each time the browser has taken a chunk of guest output (see LiveViewSocket: a sign of life). */
+    private volatile Runnable browserTook = () -> { };
+
     /** Told once the tunnel has ended on its own (not when the browser left): the session records why at once. */
     private final Consumer<VncTunnel> ended;
 
@@ -49,6 +52,10 @@ final class VncTunnel {
         this.limits = limits;
         this.metrics = metrics;
         metrics.viewerOpened();
+    }
+
+    void onBrowserTook(Runnable listener) {
+        browserTook = listener;
     }
 
     RelayLimits limits() {
@@ -88,6 +95,7 @@ final class VncTunnel {
     boolean awaitSent(Callback.Completable sent) {
         try {
             sent.get(limits.stallTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            browserTook.run();
             return true;
         } catch (TimeoutException e) {
             close(CloseCode.BROWSER_STALLED, "browser took nothing for " + limits.stallTimeout().toSeconds() + "s");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmdesk.host.HostCommands;
 import io.vmdesk.net.Namespaces;
+import io.vmdesk.proxy.RawWebSocketClient;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * How a live view ends, as the browser side actually sees it: always a close frame with a code and a reason, never a
  * dropped socket (which browsers report as 1006); and a still desktop survives an intermediary that cuts idle
- * connections, because the proxy pings.
+ * connections, because the proxy pings, while a browser that stops answering the pings is closed.
  */
 @Timeout(300)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -129,6 +130,25 @@ class LiveViewEndingsTest {
     }
 
     @Test
+    @Order(2)
+    void aBrowserThatKeepsItsConnectionButStopsAnsweringPingsIsClosedWith1001AndReleasesTheGuest() throws Exception {
+        String id = readySession("unresponsive");
+        HostCommands guest = new HostCommands(guestNamespace(id));
+        java.net.URI socket = java.net.URI.create(websocket(controller.baseUrl(), id));
+        try (RawWebSocketClient browser = RawWebSocketClient.connect(controller.controller.relayPort(),
+                socket.getRawPath() + "?" + socket.getRawQuery())) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> vncConnections(guest) == 1);
+            // it reads (the RFB banner, the pings) but answers nothing: pings every 2s, two unanswered, then the close
+            String closed = browser.readFor(Duration.ofSeconds(30), false);
+            assertThat(closed).startsWith("1001 browser-unresponsive");
+            assertThat(browser.pings()).isGreaterThanOrEqualTo(2);
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> vncConnections(guest) == 0);
+        assertThat(lastDisconnect(id)).startsWith("1001 browser-unresponsive: no pong for 4s");
+        controller.delete("/api/auth/session/" + id);
+    }
+
+    @Test
     @Order(5)
     void aVncServerThatDiesMidStreamGives1014AndTheSessionSaysWhy() throws Exception {
         String id = readySession("crash");
@@ -191,17 +211,30 @@ class LiveViewEndingsTest {
         });
         long t0 = System.nanoTime();
         // keep asking for full screens (4 MB each) and take none of them, until every buffer on the way is full and
-        // the proxy, holding its 64 KiB, gives up after LIVE_VIEW_STALL_TIMEOUT=3s
+        // the proxy, holding its 64 KiB, gives up after LIVE_VIEW_STALL_TIMEOUT=3s. It asks twice a second, on a
+        // thread of its own: a browser that still sends is not one that stopped answering pings (1001), whatever the
+        // pace of the loop below on a loaded machine.
+        Thread asking = Thread.ofVirtual().start(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted() && !stalled.closed.isDone()) {
+                    stalled.requestFullScreen();
+                    Thread.sleep(500);
+                }
+            } catch (Exception stopped) {
+                // interrupted, or the socket is closed: done asking
+            }
+        });
         while (!lastDisconnect(stalledId).startsWith("1013") && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(40)) {
-            stalled.requestFullScreen();
             // the other session is not held up by it: a full screen arrives as usual
             flowing.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(30));
         }
+        asking.interrupt();
+        asking.join(15_000);
         assertThat(lastDisconnect(stalledId)).startsWith("1013 browser-stalled: browser took nothing for 3s");
         assertThat(flowing.closed).isNotDone();
         // a browser that reads again finds the close frame behind what was already on its way, not a bare 1006
         watcher.join(Duration.ofSeconds(10));
-        assertThat(stalled.closed.get(20, TimeUnit.SECONDS)).startsWith("1013 browser-stalled");
+        assertThat(stalled.closed.get(20, TimeUnit.SECONDS)).as(controller.log()).startsWith("1013 browser-stalled");
         flowing.requestFullScreenAndAwait(1280 * 800 * 4, Duration.ofSeconds(10));
         flowing.abort();
         controller.delete("/api/auth/session/" + stalledId);

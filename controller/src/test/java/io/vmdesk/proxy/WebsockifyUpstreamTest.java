@@ -56,7 +56,7 @@ class WebsockifyUpstreamTest {
             cfg.jetty.host = "127.0.0.1";
             cfg.jetty.port = 0;
             ApiServer.webSockets(cfg, Duration.ofSeconds(15));
-            cfg.routes.ws("/websockify", new FixedUpstreamRelay("websockify", "127.0.0.1", fakeWebsockify.port(),
+            LiveViewSocket.mount(cfg, "/websockify", new FixedUpstreamRelay("websockify", "127.0.0.1", fakeWebsockify.port(),
                     Duration.ofSeconds(15), RelayLimits.DEFAULT));
         }).start();
     }
@@ -93,7 +93,7 @@ class WebsockifyUpstreamTest {
             cfg.concurrency.useVirtualThreads = true;
             cfg.jetty.host = "127.0.0.1";
             cfg.jetty.port = 0;
-            cfg.routes.ws("/websockify", new FixedUpstreamRelay("websockify", "127.0.0.1", port,
+            LiveViewSocket.mount(cfg, "/websockify", new FixedUpstreamRelay("websockify", "127.0.0.1", port,
                     Duration.ofSeconds(15), RelayLimits.DEFAULT));
         }).start();
         try {
