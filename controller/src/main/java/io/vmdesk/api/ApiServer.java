@@ -164,6 +164,22 @@ public final class ApiServer implements AutoCloseable {
                         e.toString());
                 Json.send(ctx, 400, error("bad-request", "the request could not be read: " + e.getMessage()));
             });
+            cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> {
+                // a path or query that is not valid percent-encoding (%u2215, %%%) fails in Jetty's or Javalin's decoding: the
+                // client's fault, a 400; any other IllegalArgumentException is ours
+                if (e instanceof org.eclipse.jetty.http.HttpException http && http.getCode() < 500) {
+                    // Jetty's own verdict on a malformed request (a query it cannot parse): keep its 4xx
+                    Json.send(ctx, http.getCode(), error("bad-request", "the request is malformed: " + http.getReason()));
+                    return;
+                }
+                if (String.valueOf(e.getMessage()).contains("URLDecoder")) {
+                    Json.send(ctx, 400, error("bad-request", "the path or query is not valid percent-encoding"));
+                    return;
+                }
+                log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                Json.send(ctx, 500, error("internal-error", "the controller failed to handle this request; "
+                        + "see its log (" + e.getClass().getSimpleName() + ")"));
+            });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("request {} {} failed", ctx.method(), ctx.path(), e);
                 Json.send(ctx, 500, error("internal-error", "the controller failed to handle this request; "
