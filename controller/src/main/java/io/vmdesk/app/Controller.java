@@ -46,8 +46,11 @@ public final class Controller implements AutoCloseable {
     private final SessionManager sessions;
     private final ApiServer api;
     private final ReconcileReport reconciled;
+    private final DataDirLock lock;
 
-    private Controller(Store store, SessionManager sessions, ApiServer api, ReconcileReport reconciled) {
+    private Controller(DataDirLock lock, Store store, SessionManager sessions, ApiServer api,
+            ReconcileReport reconciled) {
+        this.lock = lock;
         this.store = store;
         this.sessions = sessions;
         this.api = api;
@@ -62,6 +65,16 @@ public final class Controller implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create DATA_DIR " + config.dataDir() + ": " + e.getMessage(), e);
         }
+        DataDirLock lock = DataDirLock.acquire(config.dataDir());
+        try {
+            return start(config, fixBridge, lock);
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static Controller start(Config config, boolean fixBridge, DataDirLock lock) {
         HostCommands host = new HostCommands();
         GuestDriver driver = GuestDrivers.create(config, host);
         String jdbcUrl = config.databaseUrl() != null ? config.databaseUrl() : "jdbc:sqlite:" + config.sqliteFile();
@@ -108,7 +121,7 @@ public final class Controller implements AutoCloseable {
             log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),
                     config.guestDriver(), store.kind(), config.bridgeDevice(), config.bridgeIp(),
                     config.internalNetwork().prefix());
-            return new Controller(store, sessions, api, report);
+            return new Controller(lock, store, sessions, api, report);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -116,13 +129,17 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Guests run as unprivileged users and need to traverse DATA_DIR to their own directory, nothing more: DATA_DIR
-     * is 0711 and the SQLite files (sessions, encrypted credentials, API key digests) are the controller's alone.
+     * Guests run as unprivileged users and need to traverse DATA_DIR and DATA_DIR/sessions to their own directory,
+     * nothing more: both are 0711 whatever the umask (systemd's UMask=0077 would make them 0700 and every guest fail),
+     * and the SQLite files (sessions, encrypted credentials, API key digests) are the controller's alone.
      */
     private static void protectDataDir(Config config) {
         try {
-            Files.setPosixFilePermissions(config.dataDir(), java.nio.file.attribute.PosixFilePermissions.fromString(
-                    "rwx--x--x"));
+            Files.createDirectories(config.dataDir().resolve("sessions"));
+            for (java.nio.file.Path dir : List.of(config.dataDir(), config.dataDir().resolve("sessions"))) {
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        "rwx--x--x"));
+            }
             for (String suffix : List.of("", "-wal", "-shm")) {
                 java.nio.file.Path file = java.nio.file.Path.of(config.sqliteFile() + suffix);
                 if (Files.exists(file)) {
@@ -209,6 +226,7 @@ public final class Controller implements AutoCloseable {
         sessions.close();
         api.close();
         store.close();
+        lock.close();
         log.info("shut down");
     }
 }

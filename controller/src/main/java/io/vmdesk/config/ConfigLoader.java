@@ -146,7 +146,7 @@ final class ConfigLoader {
     /** Every unknown name in .env is an error; in the environment only those that look meant for vmdesk. */
     private void checkNames(Map<String, String> env, DotEnvFile dotEnv) {
         for (DotEnvFile.Entry e : dotEnv.entries()) {
-            if (Setting.find(e.name()).isEmpty()) {
+            if (Setting.find(e.name()).isEmpty() && !SettingNames.CLIENT_VARIABLES.contains(e.name())) {
                 problems.add(unknown(e.name(), "set in " + dotEnv.file() + " line " + e.line(), "in " + dotEnv.file()));
             }
         }

@@ -2,6 +2,7 @@ package io.vmdesk.config;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Recognises misspelt or misnamed settings. The predecessor's {@code .env} said VM_IP_POOL_START, the code read
@@ -10,6 +11,12 @@ import java.util.Optional;
 final class SettingNames {
 
     private static final String OUR_PREFIX = "VMDESK_";
+
+    /**
+     * Read by the session CLI ({@code vmdesk session …}), not by the controller: an operator's shell or .env has them
+     * beside the controller's settings, which is not a mistake.
+     */
+    static final Set<String> CLIENT_VARIABLES = Set.of("VMDESK_URL", "VMDESK_API_KEY");
 
     private SettingNames() {
     }
@@ -22,6 +29,9 @@ final class SettingNames {
      */
     static boolean looksLikeOurs(String name) {
         String upper = name.toUpperCase(Locale.ROOT);
+        if (CLIENT_VARIABLES.contains(upper)) {
+            return false;
+        }
         if (upper.startsWith(OUR_PREFIX)) {
             return true;
         }

@@ -34,7 +34,10 @@ final class ArpProbe {
         } catch (RuntimeException e) {
             return new Answer(Set.of(), false, e.getMessage());
         }
-        if (r.stderr().contains("No such file") || r.exitCode() == 127) {
+        // Missing, or not allowed a packet socket (no CAP_NET_RAW, or AF_PACKET refused by the service's sandbox):
+        // that says nothing about the guest.
+        if (r.stderr().contains("No such file") || r.exitCode() == 127 || r.stderr().contains("Operation not permitted")
+                || r.stderr().contains("Address family not supported")) {
             return new Answer(Set.of(), false, r.stderr().strip());
         }
         Set<String> macs = new LinkedHashSet<>();

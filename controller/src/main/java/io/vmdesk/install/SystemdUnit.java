@@ -35,7 +35,9 @@ public final class SystemdUnit {
                 # whatever is left after TimeoutStopSec gets SIGKILL.
                 KillMode=mixed
                 TimeoutStopSec=90s
-                UMask=0077
+                # Not 0077: each guest runs as a uid of its own and must traverse DATA_DIR and DATA_DIR/sessions to its
+                # own directory. What holds secrets (the database, keys, the .env) is created 0600 explicitly.
+                UMask=0022
 
                 # Limits: each session holds a few processes (Xvfb, x11vnc, openbox, Chromium with its many threads,
                 # the agent) and some sockets; these suit MAX_SESSIONS up to about 50.
@@ -55,15 +57,17 @@ public final class SystemdUnit {
                 #   CAP_DAC_OVERRIDE  reading and deleting inside a guest's 0700 directory
                 #   CAP_KILL          stopping guest processes, which run as other uids
                 #   CAP_SYS_PTRACE    `ip netns pids` reads /proc/PID/ns/net of guest processes (other uids)
+                #   CAP_NET_RAW       doctor's ARP probe of each guest (arping: a packet socket)
                 # Add CAP_NET_BIND_SERVICE (in a drop-in) only if PORT is below 1024.
-                CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_KILL CAP_SYS_PTRACE
+                CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_KILL CAP_SYS_PTRACE CAP_NET_RAW
                 # Nothing vmdesk runs needs to gain privileges through set-uid files or file capabilities.
                 NoNewPrivileges=yes
                 RestrictSUIDSGID=yes
                 # Namespaces: only network (ip netns add) and mount (ip netns exec); Chromium runs with --no-sandbox.
                 RestrictNamespaces=net mnt
-                # Sockets: HTTP (IPv4/IPv6), the control socket and X11 (Unix), and netlink for `ip`.
-                RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
+                # Sockets: HTTP (IPv4/IPv6), the control socket and X11 (Unix), netlink for `ip`, and a packet socket for
+                # doctor's ARP probe (arping).
+                RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET
                 SystemCallArchitectures=native
                 LockPersonality=yes
                 RestrictRealtime=yes

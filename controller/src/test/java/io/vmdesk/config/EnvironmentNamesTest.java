@@ -42,6 +42,18 @@ class EnvironmentNamesTest {
                 .contains("did you mean MAX_SESSIONS?");
     }
 
+    @Test
+    void the_session_clis_variables_are_accepted_in_the_environment_and_in_dot_env(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        Map<String, String> env = Map.of("VMDESK_URL", "http://127.0.0.1:4000", "VMDESK_API_KEY", "vmd_x");
+        java.nio.file.Path dotEnv = ConfigTesting.writeDotEnv(dir, "VMDESK_URL=http://127.0.0.1:4000",
+                "VMDESK_API_KEY=vmd_x", "PORT=4000");
+
+        assertThat(Config.load(env, dotEnv).port()).isEqualTo(4000);
+        assertThat(SettingNames.looksLikeOurs("VMDESK_URL")).isFalse();
+        assertThat(SettingNames.looksLikeOurs("VMDESK_URI")).isTrue();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"PATH", "HOME", "PWD", "OLDPWD", "HOSTNAME", "USER", "LOGNAME", "SHELL", "SHLVL", "TERM",
             "LANG", "LC_ALL", "JAVA_HOME", "MAVEN_OPTS", "MAVEN_HOME", "M2_HOME", "SSH_PORT", "SSH_AUTH_SOCK",
