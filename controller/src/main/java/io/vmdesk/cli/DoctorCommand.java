@@ -63,6 +63,13 @@ final class DoctorCommand implements Callable<Integer> {
             config = loaded.config();
             problems = loaded.unknownNames();
         } catch (ConfigException e) {
+            if (fix) {
+                // The defaults are not this host's configuration: "fixing" the host towards them could readdress a
+                // bridge or remove what the real configuration uses.
+                System.err.println("vmdesk: doctor --fix needs a usable configuration:\n" + e.getMessage()
+                        + "\nfix it (or run doctor without --fix to see the host checks against the defaults)");
+                return ConfigLoading.EXIT_CONFIG;
+            }
             // Unusable values: report them all, and examine the host against the defaults, marked as such.
             problems = new java.util.ArrayList<>(e.problems());
             problems.add(new ConfigException.Problem("(defaults)", "the host checks below compare against vmdesk's "

@@ -69,6 +69,18 @@ class DoctorScenarioTest {
     }
 
     @Test
+    void fixRefusesAnUnusableConfigurationRatherThanFixTheHostTowardsTheDefaults() throws Exception {
+        try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
+            lab.sh("ip", "addr", "flush", "dev", "br0");
+            Path env = Files.writeString(temp.resolve("broken.env"), "INTERNAL_NETWORK=10.0.0.0/33\nBRIDGE_DEVICE=br0\n"
+                    + "DATA_DIR=" + temp + "\n");
+            assertThat(doctor("--fix", "--netns", lab.ns.name(), "--env-file", env.toString()).exit()).isEqualTo(2);
+            // nothing was changed: the bridge still has no address
+            assertThat(lab.sh("ip", "-4", "addr", "show", "dev", "br0")).doesNotContain("inet ");
+        }
+    }
+
+    @Test
     void thePredecessorsEveningInOneScript() throws Exception {
         try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
             String ns = lab.ns.name();
