@@ -51,8 +51,7 @@ final class InstallCommand implements Callable<Integer> {
                 System.out.println(line);
             }
         } catch (IOException e) {
-            System.err.println("vmdesk: install failed: " + e.getMessage()
-                    + (e instanceof java.nio.file.AccessDeniedException ? " (run it as root)" : ""));
+            System.err.println("vmdesk: install failed: " + reason(e));
             return EXIT_FAILED;
         }
         System.out.println();
@@ -61,5 +60,26 @@ final class InstallCommand implements Callable<Integer> {
         System.out.println(layout.isSystem() ? "      systemctl daemon-reload && systemctl enable --now vmdesk"
                 : "      copy " + layout.unitFile() + " to /etc/systemd/system/ or run its ExecStart line");
         return 0;
+    }
+
+    /** The JDK's file exceptions often carry just the path; say what went wrong with it and what to do. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return "permission denied: " + a.getFile() + " (run it as root, or give --prefix a directory you own)";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return "no such file or directory: " + n.getFile() + (n.getReason() != null ? " (" + n.getReason() + ")" : "");
+        }
+        if (e instanceof java.nio.file.NotDirectoryException n) {
+            return "not a directory: " + n.getFile() + " (a file is in the way of the layout; move it or choose another"
+                    + " --prefix)";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return "already exists and is in the way: " + f.getFile() + " (move it or choose another --prefix)";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT) + ": " + f.getFile();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }
