@@ -76,7 +76,18 @@ public final class LiveViewProxy implements JettyWebSocketCreator {
         HttpServletRequest http = request.getHttpServletRequest();
         Matcher m = SESSION_IN_PATH.matcher(request.getRequestPath());
         String id = m.matches() ? m.group(1) : "";
-        String token = http.getParameter("token");
+        String token;
+        try {
+            token = http.getParameter("token");
+        } catch (RuntimeException undecodable) {
+            // a query that is not valid percent-encoding (token=%%%): the client's fault, not a 500
+            try {
+                response.sendError(400, "the query is not valid percent-encoding");
+            } catch (java.io.IOException gone) {
+                // the client went away: nothing to answer
+            }
+            return null;
+        }
         String cookie = null;
         if (http.getCookies() != null) {
             for (Cookie c : http.getCookies()) {
