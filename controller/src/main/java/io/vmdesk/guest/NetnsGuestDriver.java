@@ -224,6 +224,14 @@ public final class NetnsGuestDriver implements GuestDriver {
         return 1_000_000 + Math.floorMod(prefix.hashCode(), 1000) * 65_536 + (spec.address().bits() & 0xffff);
     }
 
+    /**
+     * The X display number of a session's Xvfb: unique among live sessions on the host, as the guest's uid is (the
+     * number only names files in the shared /tmp; the display itself is private to the namespace).
+     */
+    static int displayNumber(GuestSpec spec) {
+        return guestUid(spec) - 1_000_000;
+    }
+
     /** The guest's user must be able to walk down to its directory; say which directory stops it, and the fix. */
     private static void requireTraversable(Path dir) throws IOException {
         for (Path p = dir; p != null; p = p.getParent()) {
@@ -315,10 +323,12 @@ public final class NetnsGuestDriver implements GuestDriver {
         // by all namespaces: with two Xvfb on ":0" the second replaces the first one's socket file, and clients of
         // one session could end up on another session's screen. So Xvfb listens only on its abstract unix socket
         // (-nolisten unix -nolisten tcp), which Linux scopes to the network namespace: every guest has a private
-        // display, nothing is written to /tmp, and nothing outside the namespace can connect to it. -displayfd makes
-        // Xvfb choose a free number itself and print it once it accepts connections (our readiness signal).
-        Launched xvfb = launch(spec, ledger, guest, "xvfb", List.of(xvfbBin, "-displayfd", "1", "-screen", "0", SCREEN,
-                "-nolisten", "tcp", "-nolisten", "unix"), null, true);
+        // display and nothing outside the namespace can connect to it. The number is still the session's own
+        // (displayNumber): Xvfb compiles its keymap to /tmp/server-NUMBER.xkm in the shared /tmp, and two guests on
+        // :0 starting at once collide there (the second, another uid, cannot write the first one's file and dies).
+        // -displayfd makes Xvfb print the number once it accepts connections (our readiness signal).
+        Launched xvfb = launch(spec, ledger, guest, "xvfb", List.of(xvfbBin, ":" + displayNumber(spec), "-displayfd", "1",
+                "-screen", "0", SCREEN, "-nolisten", "tcp", "-nolisten", "unix"), null, true);
         int display = awaitDisplay(guest, xvfb, deadline, within);
         ledger.updateDetail(xvfb.entryId, Processes.identity(xvfb.process.toHandle()) + " display=" + display);
         String displayName = ":" + display;

@@ -149,8 +149,11 @@ class NetnsGuestDriverTest {
         String macB = inGuest(b, "cat", "/sys/class/net/eth0/address").strip();
         assertThat(macA).isEqualTo("02:fc:c0:a8:64:02");
         assertThat(macB).isEqualTo("02:fc:c0:a8:64:03");
-        // Each guest's display is private to its namespace: the same number may be in use in both, yet each X
-        // server shows only its own session's browser, and neither is reachable as a file in /tmp/.X11-unix.
+        // Each guest's display is private to its namespace, yet each X server shows only its own session's browser,
+        // and neither is reachable as a file in /tmp/.X11-unix. Their numbers differ all the same: Xvfb's keymap
+        // goes to /tmp/server-NUMBER.xkm, where two starting at once on one number collided.
+        assertThat(display(la)).isNotEqualTo(display(lb));
+        assertThat(display(la)).isEqualTo(NetnsGuestDriver.displayNumber(a));
         assertStartPageVisible(a, display(la));
         assertStartPageVisible(b, display(lb));
         assertThat(windowTitled(a, display(la), b)).as("a's display does not show b's browser").isFalse();
