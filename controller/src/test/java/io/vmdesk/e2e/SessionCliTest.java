@@ -65,9 +65,18 @@ class SessionCliTest {
     }
 
     static Run sessionWithKey(String key, String... args) {
+        return sessionAs(controller, key, args);
+    }
+
+    /** {@code vmdesk session <args>} against another test's controller, with its admin key. */
+    static Run sessionOf(ControllerProcess target, String... args) {
+        return sessionAs(target, target.controller.apiKey(), args);
+    }
+
+    private static Run sessionAs(ControllerProcess target, String key, String... args) {
         List<String> all = new ArrayList<>(List.of("session"));
         all.addAll(List.of(args));
-        all.addAll(List.of("--url", controller.baseUrl(), "--api-key=" + key));
+        all.addAll(List.of("--url", target.baseUrl(), "--api-key=" + key));
         return vmdesk(all.toArray(String[]::new));
     }
 
@@ -80,7 +89,8 @@ class SessionCliTest {
         assertThat(created.json().get("novncURL").asText()).startsWith(controller.baseUrl() + "/api/auth/session/"
                 + first + "/novnc?token=");
 
-        Run waited = session("create", "--provider", "codex", "--user", "cli-text", "--wait");
+        // --timeout 0 waits without a limit (it used to return at once)
+        Run waited = session("create", "--provider", "codex", "--user", "cli-text", "--wait", "--timeout", "0");
         assertThat(waited.status()).as(waited.out() + waited.err()).isZero();
         assertThat(waited.out()).containsPattern("status\\s+READY").contains("live view").contains("steps:");
         second = waited.out().lines().filter(l -> l.startsWith("session ")).findFirst().orElseThrow()
@@ -212,6 +222,19 @@ class SessionCliTest {
         assertThat(notHttp.status()).isEqualTo(3);
         assertThat(notHttp.err().strip()).isEqualTo("vmdesk: 'ftp://127.0.0.1' is not an http:// or https:// URL; set "
                 + "--url (or VMDESK_URL) to the controller's address, e.g. http://127.0.0.1:4000");
+    }
+
+    @Test
+    @Order(8)
+    void createChecksItsTimeoutBeforeCreatingAnything() throws Exception {
+        int before = session("list", "--json").json().get("count").asInt();
+        Run run = session("create", "--provider", "codex", "--user", "cli-timeout", "--wait", "--timeout", "-1");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.err()).startsWith("--timeout must be 0 (wait without a limit) or a positive number of seconds, "
+                + "not -1; e.g. --timeout 300");
+        assertThat(session("list", "--json").json().get("count").asInt()).isEqualTo(before);
+        assertThat(vmdesk("session", "create", "--help").out().replaceAll("\\s+", " "))
+                .contains("--timeout=SECONDS how long --wait waits, in whole seconds; 0 waits without a limit");
     }
 
     @Test

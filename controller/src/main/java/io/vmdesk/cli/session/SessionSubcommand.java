@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -21,6 +22,8 @@ abstract class SessionSubcommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        // bad usage is picocli's to report (the message, the command's usage, exit 2) before anything is sent
+        validate();
         try {
             run(controller.client());
             return 0;
@@ -34,6 +37,15 @@ abstract class SessionSubcommand implements Callable<Integer> {
     }
 
     abstract void run(ControllerClient client) throws ControllerException;
+
+    /** Checks the options beyond what picocli's types do; throws {@link #usage} when one makes no sense. */
+    void validate() {
+    }
+
+    /** A usage error: picocli prints the message and the command's usage, and exits with 2. */
+    ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
 
     boolean json() {
         return controller.json;
