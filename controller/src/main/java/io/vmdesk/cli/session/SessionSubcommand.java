@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * What every {@code vmdesk session} subcommand shares: the connection options, output to picocli's writers (so tests
- * can read it), and one place that turns a {@link ControllerException} into a message and an exit status.
+ * can read it), and one place that turns a {@link ControllerException} into a message and an exit status (1 refused,
+ * 3 unreachable); bad usage, including a controller URL that is no URL, is picocli's usage error with status 2.
  */
 abstract class SessionSubcommand implements Callable<Integer> {
     @Mixin
@@ -24,8 +25,14 @@ abstract class SessionSubcommand implements Callable<Integer> {
     public final Integer call() {
         // bad usage is picocli's to report (the message, the command's usage, exit 2) before anything is sent
         validate();
+        ControllerClient client;
         try {
-            run(controller.client());
+            client = controller.client();
+        } catch (ControllerOptions.BadUsage e) {
+            throw usage(e.getMessage());
+        }
+        try {
+            run(client);
             return 0;
         } catch (ControllerException e) {
             err().println("vmdesk: " + e.getMessage());
