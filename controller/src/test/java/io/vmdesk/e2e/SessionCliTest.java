@@ -155,9 +155,14 @@ class SessionCliTest {
         assertThat(json.json().get("steps")).isNotEmpty();
         assertThat(json.json().get("log").asText()).contains("chromium.log");
 
-        Run bad = session("logs", second, "--lines", "0");
-        assertThat(bad.status()).isEqualTo(1);
-        assertThat(bad.err()).contains("400 invalid-lines: lines must be a whole number from 1 to");
+        // out of range is bad usage (2), said before anything is sent, not the controller's refusal (1)
+        for (String n : List.of("0", "-5", "2001")) {
+            Run bad = session("logs", second, "-n", n);
+            assertThat(bad.status()).as(bad.err()).isEqualTo(2);
+            assertThat(bad.err()).startsWith("--lines (-n) must be a whole number from 1 to 2000, not " + n
+                    + "; e.g. -n 200").contains("Usage: vmdesk session logs");
+            assertThat(bad.out()).isEmpty();
+        }
     }
 
     @Test
