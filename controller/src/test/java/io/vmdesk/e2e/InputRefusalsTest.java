@@ -1,0 +1,72 @@
+package io.vmdesk.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Requests the controller used to accept or answer badly, against the real controller (every response held against
+ * /api/openapi.json): unknown fields and control characters are refused with 400.
+ */
+@Timeout(300)
+class InputRefusalsTest {
+    static ControllerProcess controller;
+
+    @BeforeAll
+    static void start() throws Exception {
+        controller = ControllerProcess.start(Map.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (controller != null) {
+            controller.close();
+        }
+    }
+
+    private static JsonNode jsonError(HttpResponse<String> response, int status, String error) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        JsonNode body = ControllerProcess.json(response);
+        assertThat(body.get("error").asText()).isEqualTo(error);
+        return body;
+    }
+
+    @Test
+    void anUnknownFieldInASessionRequestIsRefusedByName() throws Exception {
+        JsonNode body = jsonError(controller.post("/api/auth/session",
+                "{\"provider\":\"codex\",\"userId\":\"u\",\"userID\":\"typo\"}"), 400, "unknown-field");
+        assertThat(body.get("detail").asText()).isEqualTo("'userID' is not a field of this request; send only provider "
+                + "and userId, e.g. {\"provider\":\"codex\",\"userId\":\"u1\"}");
+        JsonNode nested = jsonError(controller.post("/api/auth/session",
+                "{\"provider\":\"codex\",\"userId\":\"u\",\"options\":{\"x\":1}}"), 400, "unknown-field");
+        assertThat(nested.get("detail").asText()).startsWith("'options' is not a field");
+        JsonNode control = jsonError(controller.post("/api/auth/session",
+                "{\"provider\":\"codex\",\"userId\":\"u\",\"a\\u0000b\":1}"), 400, "unknown-field");
+        assertThat(control.get("detail").asText()).startsWith("'a\\u0000b' is not a field");
+        assertThat(ControllerProcess.json(controller.get("/api/auth/sessions?userId=u")).get("count").asInt()).isZero();
+    }
+
+    @Test
+    void aUserIdWithControlCharactersIsRefused() throws Exception {
+        for (String userId : new String[] {"a\\u0000", "\\u0000", "alice\\n", "al\\tice", "bob\\u007f"}) {
+            JsonNode body = jsonError(controller.post("/api/auth/session",
+                    "{\"provider\":\"codex\",\"userId\":\"" + userId + "\"}"), 400, "invalid-field");
+            assertThat(body.get("detail").asText()).startsWith("userId must be 1-128 characters");
+        }
+        for (String query : new String[] {"a%00", "%00", "alice%0A", "al%09ice", "%7F"}) {
+            JsonNode body = jsonError(controller.get("/api/auth/sessions?userId=" + query), 400, "invalid-field");
+            assertThat(body.get("detail").asText()).startsWith("userId must be 1-128 characters")
+                    .doesNotContain("\u0000");
+        }
+        assertThat(controller.get("/api/auth/sessions?userId=alice").statusCode()).isEqualTo(200);
+        assertThat(ControllerProcess.json(controller.get("/api/auth/sessions")).get("sessions").findValuesAsText("userId"))
+                .allMatch(u -> u.chars().noneMatch(Character::isISOControl));
+    }
+}
