@@ -56,7 +56,16 @@ public final class DashboardRoutes {
         routes.get("/dashboard/login", ctx -> html(ctx, 200, DashboardPages.login(null)));
         routes.post("/dashboard/login", this::login);
         routes.post("/dashboard/logout", this::logout);
-        routes.before("/dashboard/events", ctx -> requireLogin(ctx));
+        routes.before("/dashboard/events", ctx -> {
+            requireLogin(ctx);
+            // Javalin answers an empty 200 to a client that does not ask for an event stream; say why instead
+            String accept = ctx.header("Accept");
+            if (accept == null || !accept.contains("text/event-stream")) {
+                throw new ApiException(406, "not-acceptable", "this is a server-sent events stream: send Accept: "
+                        + "text/event-stream (the dashboard's EventSource does; with curl: curl -N -H 'Accept: "
+                        + "text/event-stream' …)");
+            }
+        });
         routes.sse("/dashboard/events", feed::handle);
         routes.get("/dashboard/session/{id}", this::session);
         routes.post("/dashboard/session/{id}/end", this::end);

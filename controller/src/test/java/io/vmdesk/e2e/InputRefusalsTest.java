@@ -3,6 +3,8 @@ package io.vmdesk.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -12,7 +14,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Requests the controller used to accept or answer badly, against the real controller (every response held against
- * /api/openapi.json): unknown fields and control characters are refused with 400.
+ * /api/openapi.json): unknown fields and control characters are refused with 400, and the dashboard's event stream
+ * asks for its Accept header.
  */
 @Timeout(300)
 class InputRefusalsTest {
@@ -68,5 +71,32 @@ class InputRefusalsTest {
         assertThat(controller.get("/api/auth/sessions?userId=alice").statusCode()).isEqualTo(200);
         assertThat(ControllerProcess.json(controller.get("/api/auth/sessions")).get("sessions").findValuesAsText("userId"))
                 .allMatch(u -> u.chars().noneMatch(Character::isISOControl));
+    }
+
+    @Test
+    void theDashboardsEventStreamWithoutAcceptIsA406() throws Exception {
+        String cookie = login();
+        HttpResponse<String> noAccept = controller.send(dashboard("/dashboard/events", cookie).GET().build());
+        JsonNode body = jsonError(noAccept, 406, "not-acceptable");
+        assertThat(body.get("detail").asText()).contains("Accept: text/event-stream");
+        HttpResponse<String> html = controller.send(dashboard("/dashboard/events", cookie)
+                .header("Accept", "text/html").GET().build());
+        jsonError(html, 406, "not-acceptable");
+        // without a login it is still 401 first
+        assertThat(controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl() + "/dashboard/events"))
+                .build()).statusCode()).isEqualTo(401);
+    }
+
+    /** Logs in to the dashboard with the controller's admin key; @return the cookie to send. */
+    private static String login() throws Exception {
+        HttpResponse<String> response = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+                + "/dashboard/login")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("key=" + controller.controller.apiKey())).build());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(303);
+        return response.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+    }
+
+    private static HttpRequest.Builder dashboard(String path, String cookie) {
+        return HttpRequest.newBuilder(URI.create(controller.baseUrl() + path)).header("Cookie", cookie);
     }
 }
