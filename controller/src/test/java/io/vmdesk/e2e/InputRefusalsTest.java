@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Requests the controller used to accept or answer badly, against the real controller (every response held against
- * /api/openapi.json): unknown fields and control characters are refused with 400, and the dashboard's event stream
- * asks for its Accept header.
+ * /api/openapi.json): unknown fields and control characters are refused with 400, the dashboard's event stream asks
+ * for its Accept header, and keep-alive on an ended session answers the operator's browser with a page, not JSON.
  */
 @Timeout(300)
 class InputRefusalsTest {
@@ -74,7 +75,7 @@ class InputRefusalsTest {
     }
 
     @Test
-    void theDashboardsEventStreamWithoutAcceptIsA406() throws Exception {
+    void theDashboardsEventStreamWithoutAcceptIsA406AndKeepAliveOnAnEndedSessionShowsAPage() throws Exception {
         String cookie = login();
         HttpResponse<String> noAccept = controller.send(dashboard("/dashboard/events", cookie).GET().build());
         JsonNode body = jsonError(noAccept, 406, "not-acceptable");
@@ -85,6 +86,27 @@ class InputRefusalsTest {
         // without a login it is still 401 first
         assertThat(controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl() + "/dashboard/events"))
                 .build()).statusCode()).isEqualTo(401);
+
+        String id = controller.createSession("codex", "dash-ended").get("sessionId").asText();
+        assertThat(controller.delete("/api/auth/session/" + id).statusCode()).isEqualTo(200);
+        JsonNode ended = controller.awaitFinal(id, Duration.ofSeconds(60));
+        assertThat(ended.get("status").asText()).isEqualTo("ENDED");
+
+        HttpResponse<String> extend = controller.send(dashboard("/dashboard/session/" + id + "/extend", cookie)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(extend.statusCode()).as(extend.body()).isEqualTo(303);
+        String location = extend.headers().firstValue("Location").orElseThrow();
+        assertThat(location).isEqualTo("/dashboard/session/" + id + "?notice=session-not-live");
+
+        HttpResponse<String> page = controller.send(dashboard(location, cookie).GET().build());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(page.body()).contains("<p class=\"error\" id=\"notice\" role=\"alert\">Keep alive did nothing: the "
+                + "session is ENDED (deleted), so there is no idle clock to restart.");
+        // the notice is one of a fixed set: nothing from the URL reaches the page
+        HttpResponse<String> other = controller.send(dashboard("/dashboard/session/" + id
+                + "?notice=%3Cscript%3E", cookie).GET().build());
+        assertThat(other.body()).doesNotContain("id=\"notice\"").doesNotContain("<script>");
     }
 
     /** Logs in to the dashboard with the controller's admin key; @return the cookie to send. */
