@@ -40,8 +40,17 @@ final class SessionRoutes {
         this.publicUrl = publicUrl;
     }
 
+    /** The fields of POST /api/auth/session; any other is refused rather than silently dropped (a typo, say). */
+    private static final List<String> CREATE_FIELDS = List.of("provider", "userId");
+
     void create(Context ctx) {
         JsonNode body = Json.object(ctx.body());
+        for (String field : (Iterable<String>) body::fieldNames) {
+            if (!CREATE_FIELDS.contains(field)) {
+                throw new ApiException(400, "unknown-field", "'" + shorten(printable(field)) + "' is not a field of "
+                        + "this request; send only provider and userId, e.g. {\"provider\":\"codex\",\"userId\":\"u1\"}");
+            }
+        }
         Recipe recipe = provider(body.get("provider"));
         String userId = userId(body.get("userId"));
         SessionRow row;
@@ -96,7 +105,13 @@ final class SessionRoutes {
                         + List.of(SessionStatus.values()));
             }
         }
-        List<Map<String, Object>> out = sessions.list(status, blankToNull(ctx.queryParam("userId"))).stream()
+        String userId = blankToNull(ctx.queryParam("userId"));
+        if (userId != null && !USER_ID.matcher(userId).matches()) {
+            // no session can have it (POST refuses it), and a control character in a filter is a client's mistake
+            throw new ApiException(400, "invalid-field", "userId must be 1-128 characters of letters, digits and "
+                    + "._@:+-, not '" + shorten(printable(userId)) + "'");
+        }
+        List<Map<String, Object>> out = sessions.list(status, userId).stream()
                 .map(r -> describe(r, null)).toList();
         Json.send(ctx, 200, Map.of("sessions", out, "count", out.size()));
     }
@@ -233,6 +248,19 @@ final class SessionRoutes {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
+    }
+
+    /** A client's text fit for a message: control characters as \\uXXXX. */
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        s.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     private static String shorten(String s) {

@@ -79,9 +79,19 @@ final class DashboardPages {
      */
     static String session(SessionRow row, List<StepRow> steps, String log, String liveViewToken,
             java.time.Instant idleDeadline) {
+        return session(row, steps, log, liveViewToken, idleDeadline, null);
+    }
+
+    /** @param notice what the form that led back here has to say (null: nothing) */
+    static String session(SessionRow row, List<StepRow> steps, String log, String liveViewToken,
+            java.time.Instant idleDeadline, String notice) {
         boolean live = !SessionStatus.valueOf(row.status()).isFinal();
         StringBuilder body = new StringBuilder(header("Session " + row.id()));
-        body.append("<p><a href=\"/dashboard\">← all sessions</a></p>\n<section id=\"summary\" data-session=\"")
+        body.append("<p><a href=\"/dashboard\">← all sessions</a></p>\n");
+        if (notice != null) {
+            body.append("<p class=\"error\" id=\"notice\" role=\"alert\">").append(text(notice)).append("</p>\n");
+        }
+        body.append("<section id=\"summary\" data-session=\"")
                 .append(text(row.id())).append("\" data-created-ms=\"").append(row.createdAt().toEpochMilli())
                 .append("\"><dl>\n");
         Map<String, String> cells = LiveFeed.cells(row);

@@ -32,6 +32,9 @@ public final class DashboardRoutes {
     private static final Map<String, String> ASSETS = Map.of("dashboard.js", "text/javascript; charset=utf-8",
             "session.js", "text/javascript; charset=utf-8", "dashboard.css", "text/css; charset=utf-8");
 
+    /** The session page's notice after keep-alive found the session ended. */
+    static final String NOTICE_NOT_LIVE = "session-not-live";
+
     private final SessionManager sessions;
     private final LiveViewTokens liveViewTokens;
     private final Store store;
@@ -56,7 +59,16 @@ public final class DashboardRoutes {
         routes.get("/dashboard/login", ctx -> html(ctx, 200, DashboardPages.login(null)));
         routes.post("/dashboard/login", this::login);
         routes.post("/dashboard/logout", this::logout);
-        routes.before("/dashboard/events", ctx -> requireLogin(ctx));
+        routes.before("/dashboard/events", ctx -> {
+            requireLogin(ctx);
+            // Javalin answers an empty 200 to a client that does not ask for an event stream; say why instead
+            String accept = ctx.header("Accept");
+            if (accept == null || !accept.contains("text/event-stream")) {
+                throw new ApiException(406, "not-acceptable", "this is a server-sent events stream: send Accept: "
+                        + "text/event-stream (the dashboard's EventSource does; with curl: curl -N -H 'Accept: "
+                        + "text/event-stream' …)");
+            }
+        });
         routes.sse("/dashboard/events", feed::handle);
         routes.get("/dashboard/session/{id}", this::session);
         routes.post("/dashboard/session/{id}/end", this::end);
@@ -101,7 +113,20 @@ public final class DashboardRoutes {
         SessionRow row = existing(ctx.pathParam("id"));
         html(ctx, 200, DashboardPages.session(row, sessions.steps(row.id()),
                 sessions.logTail(row.id(), LOG_TAIL_LINES).orElse(null), liveViewTokens.link(row.id()),
-                sessions.idleDeadline(row.id()).orElse(null)));
+                sessions.idleDeadline(row.id()).orElse(null), notice(ctx.queryParam("notice"), row)));
+    }
+
+    /**
+     * What a form that redirected back to the session page has to say ({@code ?notice=} one of a fixed set, so the
+     * page never shows text taken from the URL); null for none or an unknown one.
+     */
+    static String notice(String name, SessionRow row) {
+        if (NOTICE_NOT_LIVE.equals(name)) {
+            return "Keep alive did nothing: the session is " + row.status() + (row.endedReason() == null ? ""
+                    : " (" + row.endedReason() + ")") + ", so there is no idle clock to restart. Create a new session "
+                    + "for the user instead.";
+        }
+        return null;
     }
 
     private void end(Context ctx) {
@@ -117,8 +142,11 @@ public final class DashboardRoutes {
     private void extend(Context ctx) {
         String keyId = requireLogin(ctx);
         SessionRow row = existing(ctx.pathParam("id"));
-        sessions.keepalive(row.id()).orElseThrow(() -> new ApiException(409, "session-not-live",
-                "session " + row.id() + " is " + row.status() + "; there is nothing to keep alive"));
+        if (sessions.keepalive(row.id()).isEmpty()) {
+            // an operator's browser, not a script: back to the page, which says why (Post/Redirect/Get)
+            ctx.redirect("/dashboard/session/" + row.id() + "?notice=" + NOTICE_NOT_LIVE, HttpStatus.SEE_OTHER);
+            return;
+        }
         store.audit().append(new AuditRow(java.time.Instant.now(), keyId, "session.keepalive", row.id(),
                 row.userId(), row.provider(), "from the dashboard"));
         ctx.redirect("/dashboard/session/" + row.id(), HttpStatus.SEE_OTHER);

@@ -32,6 +32,20 @@ class DashboardPagesTest {
     }
 
     @Test
+    void theKeepAliveNoticeNamesTheStatusAndReasonAsText() {
+        SessionRow ended = row("ENDED", null);
+        assertThat(DashboardRoutes.notice("session-not-live", ended)).startsWith("Keep alive did nothing: the session "
+                + "is ENDED (" + ATTACK + "), so there is no idle clock to restart.");
+        assertThat(DashboardRoutes.notice("<script>", ended)).isNull();
+        assertThat(DashboardRoutes.notice(null, ended)).isNull();
+        String page = DashboardPages.session(ended, List.of(), null, null, null,
+                DashboardRoutes.notice("session-not-live", ended));
+        assertThat(page).contains("<p class=\"error\" id=\"notice\" role=\"alert\">Keep alive did nothing")
+                .doesNotContain("<script>alert").contains("ENDED (&lt;script&gt;alert(1)");
+        assertThat(DashboardPages.session(ended, List.of(), null, null, null)).doesNotContain("id=\"notice\"");
+    }
+
+    @Test
     void guestDataInTheTableAndOnTheLoginPageIsEscaped() {
         String index = DashboardPages.index(List.of(row("FAILED", ATTACK)), Map.of("bridge", ATTACK));
         assertThat(index).doesNotContain("<script>alert").doesNotContain("<img").contains("user&lt;script&gt;");

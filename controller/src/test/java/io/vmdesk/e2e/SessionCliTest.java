@@ -65,9 +65,18 @@ class SessionCliTest {
     }
 
     static Run sessionWithKey(String key, String... args) {
+        return sessionAs(controller, key, args);
+    }
+
+    /** {@code vmdesk session <args>} against another test's controller, with its admin key. */
+    static Run sessionOf(ControllerProcess target, String... args) {
+        return sessionAs(target, target.controller.apiKey(), args);
+    }
+
+    private static Run sessionAs(ControllerProcess target, String key, String... args) {
         List<String> all = new ArrayList<>(List.of("session"));
         all.addAll(List.of(args));
-        all.addAll(List.of("--url", controller.baseUrl(), "--api-key=" + key));
+        all.addAll(List.of("--url", target.baseUrl(), "--api-key=" + key));
         return vmdesk(all.toArray(String[]::new));
     }
 
@@ -80,7 +89,8 @@ class SessionCliTest {
         assertThat(created.json().get("novncURL").asText()).startsWith(controller.baseUrl() + "/api/auth/session/"
                 + first + "/novnc?token=");
 
-        Run waited = session("create", "--provider", "codex", "--user", "cli-text", "--wait");
+        // --timeout 0 waits without a limit (it used to return at once)
+        Run waited = session("create", "--provider", "codex", "--user", "cli-text", "--wait", "--timeout", "0");
         assertThat(waited.status()).as(waited.out() + waited.err()).isZero();
         assertThat(waited.out()).containsPattern("status\\s+READY").contains("live view").contains("steps:");
         second = waited.out().lines().filter(l -> l.startsWith("session ")).findFirst().orElseThrow()
@@ -145,9 +155,14 @@ class SessionCliTest {
         assertThat(json.json().get("steps")).isNotEmpty();
         assertThat(json.json().get("log").asText()).contains("chromium.log");
 
-        Run bad = session("logs", second, "--lines", "0");
-        assertThat(bad.status()).isEqualTo(1);
-        assertThat(bad.err()).contains("400 invalid-lines: lines must be a whole number from 1 to");
+        // out of range is bad usage (2), said before anything is sent, not the controller's refusal (1)
+        for (String n : List.of("0", "-5", "2001")) {
+            Run bad = session("logs", second, "-n", n);
+            assertThat(bad.status()).as(bad.err()).isEqualTo(2);
+            assertThat(bad.err()).startsWith("--lines (-n) must be a whole number from 1 to 2000, not " + n
+                    + "; e.g. -n 200").contains("Usage: vmdesk session logs");
+            assertThat(bad.out()).isEmpty();
+        }
     }
 
     @Test
@@ -208,10 +223,71 @@ class SessionCliTest {
                 + ": connection refused — start it with ./vmdesk serve or set --url (or VMDESK_URL)");
         assertThat(run.out()).isEmpty();
 
-        Run notHttp = vmdesk("session", "show", first, "--url", "ftp://127.0.0.1", "--api-key", "vmd_x");
-        assertThat(notHttp.status()).isEqualTo(3);
-        assertThat(notHttp.err().strip()).isEqualTo("vmdesk: 'ftp://127.0.0.1' is not an http:// or https:// URL; set "
-                + "--url (or VMDESK_URL) to the controller's address, e.g. http://127.0.0.1:4000");
+    }
+
+    @Test
+    @Order(8)
+    void aUrlThatIsNoUrlIsBadUsageNamingTheFix() throws Exception {
+        for (String url : List.of("notaurl", "ftp://127.0.0.1", "http://")) {
+            Run run = vmdesk("session", "show", first, "--url", url, "--api-key", "vmd_x");
+            assertThat(run.status()).as(run.err()).isEqualTo(2);
+            assertThat(run.err()).startsWith("--url '" + url + "' is not an http:// or https:// URL with a host name; "
+                    + "give the controller's address, e.g. --url http://127.0.0.1:4000")
+                    .contains("Usage: vmdesk session show");
+            assertThat(run.out()).isEmpty();
+        }
+        Run missing = vmdesk("session", "list", "--env-file", "/nonexistent/vmdesk.env", "--api-key", "vmd_x");
+        assertThat(missing.status()).isEqualTo(2);
+        assertThat(missing.err()).startsWith("--env-file /nonexistent/vmdesk.env does not exist (or is not a file)");
+    }
+
+    @Test
+    @Order(8)
+    void createChecksItsTimeoutBeforeCreatingAnything() throws Exception {
+        int before = session("list", "--json").json().get("count").asInt();
+        Run run = session("create", "--provider", "codex", "--user", "cli-timeout", "--wait", "--timeout", "-1");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.err()).startsWith("--timeout must be 0 (wait without a limit) or a positive number of seconds, "
+                + "not -1; e.g. --timeout 300");
+        assertThat(session("list", "--json").json().get("count").asInt()).isEqualTo(before);
+        assertThat(vmdesk("session", "create", "--help").out().replaceAll("\\s+", " "))
+                .contains("--timeout=SECONDS how long --wait waits, in whole seconds; 0 waits without a limit");
+    }
+
+    @Test
+    @Order(8)
+    void theControllersPortComesFromAnEnvFileOrTheDotEnvInTheWorkingDirectory() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vmdesk-cli-env");
+        try {
+            // --env-file, as serve has it: PUBLIC_URL, else the loopback at PORT
+            java.nio.file.Path envFile = java.nio.file.Files.writeString(dir.resolve("vmdesk.env"),
+                    "PORT=" + controller.controller.relayPort() + "\nBRIDGE_DEVICE=br-elsewhere\n");
+            Run viaFile = vmdesk("session", "list", "--json", "--env-file", envFile.toString(),
+                    "--api-key", controller.controller.apiKey());
+            assertThat(viaFile.status()).as(viaFile.err()).isZero();
+            assertThat(viaFile.json().get("count").asInt()).isPositive();
+
+            // ./.env of the working directory, in a process of its own started there (VMDESK_URL, PORT unset)
+            java.nio.file.Files.writeString(dir.resolve(".env"), "PUBLIC_URL=" + controller.baseUrl() + "\n");
+            ProcessBuilder builder = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin",
+                    "java").toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "session", "show", first).directory(dir.toFile());
+            builder.environment().keySet().removeIf(k -> k.equals("VMDESK_URL") || k.equals("PUBLIC_URL")
+                    || k.equals("PORT"));
+            builder.environment().put("VMDESK_API_KEY", controller.controller.apiKey());
+            builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+            Process process = builder.start();
+            String out = new String(process.getInputStream().readAllBytes());
+            assertThat(process.waitFor()).as(out).isZero();
+            assertThat(out).containsPattern("session\\s+" + first);
+        } finally {
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+            java.nio.file.Files.delete(dir);
+        }
     }
 
     @Test

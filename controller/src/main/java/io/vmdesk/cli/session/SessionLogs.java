@@ -15,13 +15,24 @@ final class SessionLogs extends SessionSubcommand {
     @Parameters(paramLabel = "ID", description = "the session id")
     String id;
 
-    @Option(names = {"-n", "--lines"}, defaultValue = "100", description = "lines of each process log (default: "
-            + "${DEFAULT-VALUE})")
+    /** The controller's own limit (GET …/logs?lines=). */
+    static final int MAX_LINES = 2000;
+
+    @Option(names = {"-n", "--lines"}, defaultValue = "100", paramLabel = "N", description = "lines of each process "
+            + "log, 1 to " + MAX_LINES + " (default: ${DEFAULT-VALUE})")
     int lines;
 
     @Option(names = {"-f", "--follow"}, description = "stream the session's steps and status changes as they happen "
             + "(one JSON object per line with --json)")
     boolean follow;
+
+    @Override
+    void validate() {
+        if (lines < 1 || lines > MAX_LINES) {
+            throw usage("--lines (-n) must be a whole number from 1 to " + MAX_LINES + ", not " + lines
+                    + "; e.g. -n 200");
+        }
+    }
 
     @Override
     void run(ControllerClient client) throws ControllerException {

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
  * What every {@code vmdesk session} subcommand shares: the connection options, output to picocli's writers (so tests
- * can read it), and one place that turns a {@link ControllerException} into a message and an exit status.
+ * can read it), and one place that turns a {@link ControllerException} into a message and an exit status (1 refused,
+ * 3 unreachable); bad usage, including a controller URL that is no URL, is picocli's usage error with status 2.
  */
 abstract class SessionSubcommand implements Callable<Integer> {
     @Mixin
@@ -21,8 +23,16 @@ abstract class SessionSubcommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
+        // bad usage is picocli's to report (the message, the command's usage, exit 2) before anything is sent
+        validate();
+        ControllerClient client;
         try {
-            run(controller.client());
+            client = controller.client();
+        } catch (ControllerOptions.BadUsage e) {
+            throw usage(e.getMessage());
+        }
+        try {
+            run(client);
             return 0;
         } catch (ControllerException e) {
             err().println("vmdesk: " + e.getMessage());
@@ -34,6 +44,15 @@ abstract class SessionSubcommand implements Callable<Integer> {
     }
 
     abstract void run(ControllerClient client) throws ControllerException;
+
+    /** Checks the options beyond what picocli's types do; throws {@link #usage} when one makes no sense. */
+    void validate() {
+    }
+
+    /** A usage error: picocli prints the message and the command's usage, and exits with 2. */
+    ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
 
     boolean json() {
         return controller.json;
