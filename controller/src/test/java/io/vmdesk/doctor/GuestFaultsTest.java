@@ -130,17 +130,25 @@ class GuestFaultsTest {
             lab.sh("ip", "netns", "del", vanished.namespace());
 
             Report report = lab.examine();
-            assertThat(problem(report, "leftover.interface").target()).isEqualTo("vmd0000000000a");
+            // named like a vmdesk interface, but nothing ties it to this instance: reported, never removed
+            Check foreign = problem(report, "leftover.foreign-interface");
+            assertThat(foreign.target()).isEqualTo("vmd0000000000a");
+            assertThat(foreign.evidence()).contains("is not this instance's (instance tag "
+                    + Naming.instanceTag(lab.config.dataDir()) + ")");
+            assertThat(foreign.fix()).contains("ip link del vmd0000000000a");
+            assertThat(problems(report, "leftover.interface")).isEmpty();
             assertThat(problem(report, "leftover.namespace").target()).isEqualTo(strayNs);
             assertThat(problem(report, "leftover.lease").target()).isEqualTo(leased.toString());
             assertThat(problem(report, "leftover.vanished").evidence()).contains(vanished.id())
                     .contains("namespace " + vanished.namespace());
 
             List<String> changes = new DoctorFixer(lab.cmd, lab.config, lab.store).apply(report);
-            assertThat(String.join("\n", changes)).contains("deleted leftover interface vmd0000000000a")
+            assertThat(String.join("\n", changes)).contains("left interface vmd0000000000a alone")
+                    .doesNotContain("deleted leftover interface")
                     .contains("deleted leftover network namespace " + strayNs).contains("released address " + leased);
             Report after = lab.examine();
             assertThat(problems(after, "leftover.interface")).isEmpty();
+            assertThat(problem(after, "leftover.foreign-interface").target()).isEqualTo("vmd0000000000a");
             assertThat(problems(after, "leftover.namespace")).isEmpty();
             assertThat(problems(after, "leftover.lease")).isEmpty();
         }
