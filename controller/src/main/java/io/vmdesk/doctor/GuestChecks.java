@@ -107,12 +107,14 @@ final class GuestChecks implements CheckFamily {
 
     /**
      * Problems found earlier that explain why {@code g} cannot answer ARP from the host's side: its host interface
-     * (missing, elsewhere, down, not bridged, no carrier, name too long) or the bridge itself (missing or down).
+     * (missing, elsewhere, down, not bridged, no carrier, name too long), the bridge itself (missing or down), or a
+     * bridge-family chain dropping what passes between host and guests.
      */
     private static List<Check> hostSide(Examination exam, GuestTarget g) {
         return exam.found.stream().filter(c -> c.status() != Status.OK).filter(c ->
                 (c.id().startsWith("guest-interface.") && c.target().contains(g.sessionId()))
                         || c.id().equals("bridge.exists") || c.id().equals("bridge.up")
+                        || c.id().equals("netfilter.bridge-host")
                         || (c.id().equals("bridge.port-state") && c.target().equals(g.hostInterface())))
                 .toList();
     }
