@@ -4,6 +4,7 @@ import static io.vmdesk.doctor.DoctorLab.problem;
 import static io.vmdesk.doctor.DoctorLab.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +160,17 @@ class HostFaultsTest {
             assertThat(gc.status()).isEqualTo(Status.FAIL);
             assertThat(gc.evidence()).contains("MAX_SESSIONS=4000").contains("gc_thresh3=");
             assertThat(gc.fix()).contains("net.ipv4.neigh.default.gc_thresh3=8128");
+            // the evidence says where the values were read: the lab namespace when this kernel has them per
+            // namespace, else (global) this process's own namespace, and why
+            assertThat(gc.evidence()).contains("(read in ").contains(lab.ns.name());
+            if (!lab.cmd.run(DoctorLab.T, "cat", "/proc/sys/net/ipv4/neigh/default/gc_thresh3").ok()) {
+                String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+                assertThat(gc.evidence()).contains("read in this process's network namespace " + own)
+                        .contains("because the examined network namespace " + lab.ns.name() + " has none");
+                assertThat(gc.fix()).contains("not inside " + lab.ns.name());
+            } else {
+                assertThat(gc.evidence()).contains("read in the examined network namespace " + lab.ns.name());
+            }
         }
     }
 }
