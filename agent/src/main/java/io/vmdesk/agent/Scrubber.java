@@ -49,9 +49,18 @@ public final class Scrubber {
         s = AUTH_SCHEME.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + " " + REDACTED));
         s = SECRET_ASSIGNMENT.matcher(s).replaceAll(m -> {
             String value = m.group(2);
-            String bare = value.startsWith("\"") || value.startsWith("'") ? value.substring(1, value.length() - 1) : value;
+            boolean quoted = value.startsWith("\"") || value.startsWith("'");
+            String bare = quoted ? value.substring(1, value.length() - 1) : value;
             // Short values ("code: 3", "state: ok") are not secrets; paths like ~/.codex/auth.json are not keys.
-            if (bare.length() < 6 || bare.equals(REDACTED)) {
+            // A value an earlier pass already redacted stays as it is (its "]" is not part of the value: replacing
+            // "[redacted" would leave a stray bracket behind).
+            if (bare.length() < 6 || bare.startsWith(REDACTED.substring(0, REDACTED.length() - 1))) {
+                return Matcher.quoteReplacement(m.group());
+            }
+            // "key: Word" with a plain word after the colon is prose ("claude auth: Cannot run program …",
+            // "Authorization: Bearer [redacted]"), not an assignment: only "key=value", quoted values and values with
+            // digits or symbols are taken for secrets after a colon.
+            if (!quoted && m.group(1).strip().endsWith(":") && bare.chars().allMatch(Character::isLetter)) {
                 return Matcher.quoteReplacement(m.group());
             }
             return Matcher.quoteReplacement(m.group(1) + REDACTED);

@@ -38,6 +38,33 @@ class ScrubberTest {
     }
 
     @Test
+    void redactsOnlyTheSecretValueAndLeavesTheTextAroundItIntact() {
+        // prose after "key:" is not a secret: no "[redacted] run program"
+        for (String s : List.of("claude auth: Cannot run program \"claude\": error=2, No such file or directory",
+                "session: Cannot start the browser", "gh auth: Permission denied",
+                "credentials: Missing file ~/.codex/auth.json")) {
+            assertThat(Scrubber.scrub(s)).isEqualTo(s);
+        }
+        // a value an earlier pass redacted keeps exactly one closing bracket
+        assertThat(Scrubber.scrub("token=sk-ant-api03-AbCdEf123")).isEqualTo("token=[redacted]");
+        assertThat(Scrubber.scrub("access_token: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln, expires 3600"))
+                .isEqualTo("access_token: [redacted], expires 3600");
+        assertThat(Scrubber.scrub("refresh_token=ghp_16C7e42F292c6912E7710c8 (expired)"))
+                .isEqualTo("refresh_token=[redacted] (expired)");
+        assertThat(Scrubber.scrub("Authorization: Bearer abcdef.ghijk sent"))
+                .isEqualTo("Authorization: Bearer [redacted] sent");
+        assertThat(Scrubber.scrub("the agent token is tok-XYZ-1 (bearer)", List.of("tok-XYZ-1")))
+                .isEqualTo("the agent token is [redacted] (bearer)");
+        // secrets after a colon are still caught: quoted, or with digits or symbols
+        assertThat(Scrubber.scrub("password: hunter2 was rejected")).isEqualTo("password: [redacted] was rejected");
+        assertThat(Scrubber.scrub("{\"client_secret\": \"plainletters\"}"))
+                .isEqualTo("{\"client_secret\": [redacted]}");
+        assertThat(Scrubber.scrub("api_key=plainletters; retrying")).isEqualTo("api_key=[redacted]; retrying");
+        assertThat(Scrubber.detail("login failed: Cannot run program \"codex\"\nsession: Cannot start", 200,
+                List.of())).isEqualTo("login failed: Cannot run program \"codex\" | session: Cannot start");
+    }
+
+    @Test
     void detailFoldsLinesAndCapsLength() {
         assertThat(Scrubber.detail("a\nb\r\n c", 100, List.of())).isEqualTo("a | b | c");
         assertThat(Scrubber.detail("x".repeat(50), 10, List.of())).hasSize(10).endsWith("…");

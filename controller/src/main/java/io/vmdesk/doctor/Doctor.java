@@ -82,7 +82,9 @@ public final class Doctor {
         for (CheckFamily family : families) {
             long f0 = System.nanoTime();
             try {
-                checks.addAll(family.run(exam));
+                List<Check> found = family.run(exam);
+                checks.addAll(found);
+                exam.found.addAll(found);
             } catch (RuntimeException e) {
                 // One family that cannot look (a tool missing, odd output) must not hide what the others found.
                 checks.add(Check.fail("doctor." + family.name(), family.name() + " checks",

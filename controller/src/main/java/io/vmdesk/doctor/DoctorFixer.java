@@ -16,7 +16,9 @@ import java.util.Set;
 
 /**
  * The safe fixes, applied only on request ({@code vmdesk doctor --fix}): give the bridge exactly BRIDGE_IP/prefix
- * (creating or bringing it up as needed) with STP off, and remove leftovers no live session owns. Nothing else is
+ * (creating or bringing it up as needed) with STP off, and remove leftovers no live session owns. Interfaces are
+ * removed only when they are provably this instance's ({@code leftover.interface}); other "vmd…" links
+ * ({@code leftover.foreign-interface}) are left alone and the reason is repeated among the changes. Nothing else is
  * touched: a guest's own trouble needs a new session, a firewall or route needs the operator's judgement.
  */
 public final class DoctorFixer {
@@ -57,9 +59,17 @@ public final class DoctorFixer {
                         changes.add("set bridge port " + c.target() + " to forwarding");
                     }
                     case "leftover.interface" -> {
-                        HostNetwork.deleteLink(cmd, c.target());
-                        changes.add("deleted leftover interface " + c.target());
+                        // Only this instance's leftovers get this id (LeftoverChecks.classify); a session started
+                        // since the examination may own the name by now, though.
+                        if (store != null && LeftoverChecks.ownedByLiveSession(store, c.target())) {
+                            changes.add("left interface " + c.target() + " alone: a live session owns it now");
+                        } else {
+                            HostNetwork.deleteLink(cmd, c.target());
+                            changes.add("deleted leftover interface " + c.target());
+                        }
                     }
+                    case "leftover.foreign-interface" -> changes.add("left interface " + c.target() + " alone: "
+                            + c.evidence());
                     case "leftover.namespace" -> {
                         namespaces.delete(c.target());
                         changes.add("deleted leftover network namespace " + c.target() + " and its processes");

@@ -21,6 +21,8 @@ public final class Examination {
     final boolean wholeHost;
     /** ARP answers per guest address, probed once and shared by the layer-2 and guest checks. */
     final Map<String, ArpProbe.Answer> arp = new ConcurrentHashMap<>();
+    /** What the families run so far found, in order: later families read it to avoid blaming one fault twice. */
+    final List<Check> found = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Examination(HostState host, Config config, List<ConfigException.Problem> configProblems, Store store,
             List<GuestTarget> guests, boolean wholeHost) {

@@ -38,7 +38,11 @@ final class GuestChecks implements CheckFamily {
         java.util.Map<String, List<Check>> perGuest = new ConcurrentHashMap<>();
         try (ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().factory())) {
             for (GuestTarget g : exam.guests) {
-                pool.submit(() -> perGuest.put(g.sessionId(), List.of(reach(exam, g), logs(g))));
+                pool.submit(() -> {
+                    List<Check> checks = new ArrayList<>(reach(exam, g));
+                    checks.add(logs(g));
+                    perGuest.put(g.sessionId(), checks);
+                });
             }
         }
         for (GuestTarget g : exam.guests) {
@@ -48,34 +52,46 @@ final class GuestChecks implements CheckFamily {
         return out;
     }
 
-    private static Check reach(Examination exam, GuestTarget g) {
+    private static List<Check> reach(Examination exam, GuestTarget g) {
         ArpProbe.Answer arp = exam.arp(g);
         String logs = "guest logs: " + g.logDir();
         if (!arp.available()) {
-            return Check.warn("guest.arp", g.label(), "arping could not run (" + arp.raw() + "), so ARP was not tested",
-                    "apt-get install iputils-arping (or ./vmdesk deps)");
+            return List.of(Check.warn("guest.arp", g.label(), "arping could not run (" + arp.raw() + "), so ARP was not tested",
+                    "apt-get install iputils-arping (or ./vmdesk deps)"));
         }
         if (arp.macs().isEmpty()) {
+            String asked = "no reply to \"who has " + g.address() + "\" on " + exam.bridge() + " (arping: " + arp.raw()
+                    + ")";
+            List<Check> hostSide = hostSide(exam, g);
+            if (!hostSide.isEmpty()) {
+                // the host side already explains the silence: say so instead of blaming the guest a second time
+                List<String> ids = hostSide.stream().map(c -> c.id() + " (" + c.target() + ")").distinct().toList();
+                return List.of(Check.warn("guest.arp", g.label(), asked + "; explained by the host-side finding "
+                        + String.join(", ", ids) + ", so the guest itself is not blamed",
+                        "fix " + String.join(", ", hostSide.stream().map(Check::id).distinct().toList())
+                                + " first, then run doctor again"));
+            }
+            GuestSide side = guestSide(exam, g);
             String verb = g.wasReady() ? "stopped answering ARP (the session was READY, so it answered before)"
                     : "does not answer ARP";
-            return Check.fail("guest.arp", g.label(), "the guest " + verb + ": no reply to \"who has "
-                            + g.address() + "\" on " + exam.bridge() + " (arping: " + arp.raw() + ")"
-                            + guestSide(exam, g) + "; " + logs + tail(g, 5),
+            Check arpFail = Check.fail("guest.arp", g.label(), "the guest " + verb + ": " + asked
+                            + side.text() + "; " + logs + tail(g, 5),
                     "read the guest's log " + g.logDir() + " for what removed or never set " + g.address()
                             + "; the guest must keep " + g.address() + "/" + exam.config.internalNetwork().prefix()
                             + " on eth0" + (g.namespace() != null ? " (netns driver: ip -n " + g.namespace()
                             + " addr add " + g.address() + "/" + exam.config.internalNetwork().prefix()
                             + " dev eth0)" : " (VM images: no DHCP client or network manager may touch eth0)")
                             + "; or end the session and start a new one");
+            return side.inspect() == null ? List.of(arpFail) : List.of(arpFail, side.inspect());
         }
         String mac = String.join(", ", arp.macs());
         VncProbe.Result vnc = VncProbe.probe(exam.host.commands(), g.address(), StartPipeline.VNC_PORT);
         if (vnc.banner().isPresent()) {
-            return Check.ok("guest.reach", g.label(), "ARP for " + g.address() + " answered by " + mac + "; port " + StartPipeline.VNC_PORT
-                    + " sent " + vnc.banner().get());
+            return List.of(Check.ok("guest.reach", g.label(), "ARP for " + g.address() + " answered by " + mac + "; port " + StartPipeline.VNC_PORT
+                    + " sent " + vnc.banner().get()));
         }
         ReadinessFailure f = vnc.failure();
-        return switch (f) {
+        return List.of(switch (f) {
             case TCP_REFUSED -> Check.fail("guest.vnc", g.label(), "ARP is fine (" + g.address() + " is at " + mac
                             + ") but " + vnc.evidence() + ": nothing listens on the VNC port; " + logs + tail(g, 5),
                     "the guest's VNC server (x11vnc) is not running: read " + g.logDir().resolve("x11vnc.log")
@@ -86,18 +102,48 @@ final class GuestChecks implements CheckFamily {
             default -> Check.fail("guest.tcp", g.label(), "ARP is fine (" + g.address() + " is at " + mac + ") but "
                             + vnc.evidence() + ": the SYN or its answer is dropped (a filter in the guest or host, or "
                             + "rp_filter)", "see the netfilter.* and routing.* checks; in the guest: nft list ruleset");
-        };
+        });
+    }
+
+    /**
+     * Problems found earlier that explain why {@code g} cannot answer ARP from the host's side: its host interface
+     * (missing, elsewhere, down, not bridged, no carrier, name too long), the bridge itself (missing or down), or a
+     * bridge-family chain dropping what passes between host and guests.
+     */
+    private static List<Check> hostSide(Examination exam, GuestTarget g) {
+        return exam.found.stream().filter(c -> c.status() != Status.OK).filter(c ->
+                (c.id().startsWith("guest-interface.") && c.target().contains(g.sessionId()))
+                        || c.id().equals("bridge.exists") || c.id().equals("bridge.up")
+                        || c.id().equals("netfilter.bridge-host")
+                        || (c.id().equals("bridge.port-state") && c.target().equals(g.hostInterface())))
+                .toList();
+    }
+
+    /** What the guest has on eth0 (appended to the ARP evidence), and a warning when it could not be read. */
+    private record GuestSide(String text, Check inspect) {
     }
 
     /** What the guest itself has on eth0 (netns driver: its namespace is readable from the host). */
-    private static String guestSide(Examination exam, GuestTarget g) {
+    private static GuestSide guestSide(Examination exam, GuestTarget g) {
         if (g.namespace() == null) {
-            return "";
+            return new GuestSide("", null);
         }
         var r = exam.host.run(Duration.ofSeconds(5), "ip", "-n", g.namespace(), "-j", "-4", "addr", "show", "dev",
                 "eth0");
         if (!r.ok()) {
-            return "; the guest's namespace " + g.namespace() + " has no eth0 (" + r.stderr().strip() + ")";
+            String err = r.stderr().strip();
+            // only ip's own answer about the device means eth0 is missing; anything else means we could not look
+            if (err.contains("\"eth0\" does not exist") || err.contains("Cannot find device \"eth0\"")) {
+                return new GuestSide("; the guest's namespace " + g.namespace() + " has no eth0 (" + err + ")", null);
+            }
+            String why = "could not inspect the guest's namespace " + g.namespace() + " (`ip -n " + g.namespace()
+                    + " addr show dev eth0` exited " + r.exitCode() + ": " + (err.isEmpty() ? "no message" : err) + ")";
+            return new GuestSide("; " + why + ", so its eth0 is unknown", Check.warn("guest.inspect", g.label(),
+                    why + "; what the guest holds on eth0 was not checked",
+                    "run doctor as root in the controller's mount and network namespace (a namespace registered under "
+                            + "/run/netns by the controller is visible only there: e.g. nsenter --target <controller pid>"
+                            + " --mount --net vmdesk doctor), or see whether " + g.namespace()
+                            + " still exists: ip netns list"));
         }
         List<String> addrs = new ArrayList<>();
         for (JsonNode l : HostState.parse(r.stdout())) {
@@ -106,8 +152,8 @@ final class GuestChecks implements CheckFamily {
             }
         }
         boolean has = addrs.stream().anyMatch(a -> a.startsWith(g.address() + "/"));
-        return "; in the guest (namespace " + g.namespace() + ") eth0 has " + (addrs.isEmpty() ? "no IPv4 address"
-                : String.join(", ", addrs)) + (has ? "" : ": " + g.address() + " is gone");
+        return new GuestSide("; in the guest (namespace " + g.namespace() + ") eth0 has " + (addrs.isEmpty()
+                ? "no IPv4 address" : String.join(", ", addrs)) + (has ? "" : ": " + g.address() + " is gone"), null);
     }
 
     /** Lines of the guest's logs showing its address unset or removed. */

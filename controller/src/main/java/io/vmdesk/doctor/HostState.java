@@ -116,6 +116,28 @@ public final class HostState {
         return names;
     }
 
+    /**
+     * The registered namespaces that this namespace knows by an id ({@code ip -j netns list}, run here, so the ids
+     * are the ones {@code link_netnsid} of this namespace's links refers to): id → name. Empty when ip refuses.
+     */
+    public Map<Integer, String> namespaceIds() {
+        @SuppressWarnings("unchecked")
+        Map<Integer, String> ids = (Map<Integer, String>) memo("netns-ids", k -> {
+            // "-j" before "netns": HostCommands then runs it inside the examined namespace, not in the caller's
+            HostCommands.Result r = cmd.run(TIMEOUT, "ip", "-j", "netns", "list");
+            Map<Integer, String> out = new java.util.HashMap<>();
+            if (r.ok()) {
+                for (JsonNode n : parse(r.stdout())) {
+                    if (n.has("id")) {
+                        out.put(n.path("id").asInt(), n.path("name").asText());
+                    }
+                }
+            }
+            return out;
+        });
+        return ids;
+    }
+
     /** {@code nft -j list ruleset}; empty when nft is missing or refuses. */
     public Optional<JsonNode> nftRuleset() {
         JsonNode r = (JsonNode) memo("nft", k -> {

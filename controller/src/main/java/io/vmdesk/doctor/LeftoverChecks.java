@@ -6,6 +6,7 @@ import io.vmdesk.net.Naming;
 import io.vmdesk.store.LedgerEntry;
 import io.vmdesk.store.SessionRow;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,9 @@ import java.util.Set;
  * What no live session owns, and live sessions whose resources are gone. Ownership is the store's: a live session's
  * open ledger entries. vmdesk's names ({@link Naming}) make the rest recognisable: links starting with "vmd",
  * namespaces starting with this controller's prefix, processes still recorded for ended sessions, leases of ended
- * sessions. Leftovers are warnings (they cost resources and addresses; {@code --fix} removes them); a live session
+ * sessions. Interface names carry no instance tag, so a "vmd…" link is only this controller's leftover when the
+ * ledger or its veth peer's namespace proves it ({@link #classify}); other ones are reported, never removed. Leftovers
+ * are warnings (they cost resources and addresses; {@code --fix} removes them); a live session
  * whose namespace or interface vanished cannot work and is a failure.
  */
 final class LeftoverChecks implements CheckFamily {
@@ -43,14 +46,22 @@ final class LeftoverChecks implements CheckFamily {
                 owned.add(e.kind() + " " + e.name());
             }
         }
-        for (String link : interfaces(exam)) {
-            if (!owned.contains("interface " + link)) {
-                out.add(Check.warn("leftover.interface", link, "link " + link + " carries vmdesk's prefix \""
-                        + Naming.INTERFACE_PREFIX + "\" but no live session owns it", "ip link del dev " + link
-                        + " (or `vmdesk doctor --fix`)"));
+        String tag = Naming.instanceTag(exam.config.dataDir());
+        Set<String> liveNames = new HashSet<>();
+        live.forEach(r -> liveNames.add(Naming.interfaceName(r.id())));
+        Map<String, String> staleInLedger = new HashMap<>();
+        for (LedgerEntry e : open) {
+            if (e.kind().equals("interface") && !liveIds.contains(e.sessionId())) {
+                staleInLedger.putIfAbsent(e.name(), e.sessionId());
             }
         }
-        String prefix = Naming.namespacePrefix(Naming.instanceTag(exam.config.dataDir()));
+        for (String link : interfaces(exam)) {
+            if (owned.contains("interface " + link) || liveNames.contains(link)) {
+                continue;
+            }
+            out.add(classify(exam, link, tag, staleInLedger.get(link), owned));
+        }
+        String prefix = Naming.namespacePrefix(tag);
         for (String ns : exam.host.namespaces()) {
             if (ns.startsWith(prefix) && !owned.contains("netns " + ns)) {
                 out.add(Check.warn("leftover.namespace", ns, "network namespace " + ns + " carries this controller's"
@@ -85,6 +96,69 @@ final class LeftoverChecks implements CheckFamily {
                     + "namespace, process and lease belongs to one"));
         }
         return out;
+    }
+
+    /**
+     * A "vmd…" link no live session owns. Only what is provably this controller's is a {@code leftover.interface}
+     * (which {@code --fix} deletes): an interface this store's ledger recorded for a session that is no longer live,
+     * or a veth whose other end is in a namespace named with this instance's tag that no live session owns. Interface
+     * names carry no instance tag, so anything else (another name, another instance's namespace, a TAP or a veth
+     * nobody recorded) may be another controller's live guest or the operator's own device: it is reported as
+     * {@code leftover.foreign-interface}, with the reason, and left alone.
+     */
+    private static Check classify(Examination exam, String link, String tag, String staleSession, Set<String> owned) {
+        if (staleSession != null) {
+            return removable(link, "link " + link + " is recorded in this controller's ledger for session "
+                    + staleSession + ", which is not live, and was never removed");
+        }
+        Optional<String> peer = exam.host.link(link).flatMap(l -> l.has("link_netnsid")
+                ? Optional.ofNullable(exam.host.namespaceIds().get(l.path("link_netnsid").asInt())) : Optional.empty());
+        Optional<String> peerTag = peer.flatMap(Naming::instanceTagOfNamespace);
+        String yourself = "remove it yourself with `ip link del " + link + "` if it is stale (`vmdesk doctor --fix` "
+                + "leaves it alone)";
+        if (!Naming.isInterfaceName(link)) {
+            return Check.warn("leftover.foreign-interface", link, link + " is not this instance's (instance tag " + tag
+                    + "): it starts with \"" + Naming.INTERFACE_PREFIX + "\" but is not named like a vmdesk "
+                    + "interface (\"" + Naming.INTERFACE_PREFIX + "\" + 11 hex digits of a session id)"
+                    + peer.map(p -> "; its peer is in namespace " + p).orElse(""), yourself);
+        }
+        if (peerTag.isPresent() && peerTag.get().equals(tag)) {
+            if (owned.contains("netns " + peer.get())) {
+                return Check.warn("leftover.foreign-interface", link, link + " is not in this controller's ledger "
+                        + "but its peer is in namespace " + peer.get() + ", which a live session owns; left alone so "
+                        + "as not to cut that session off", "end that session (DELETE /api/auth/session/…) or "
+                        + "remove it yourself with `ip link del " + link + "` if it is stale");
+            }
+            return removable(link, "link " + link + " is a veth whose peer is in namespace " + peer.get()
+                    + ", this controller's (instance tag " + tag + "), and no live session owns either");
+        }
+        String why = peerTag.isPresent()
+                ? "its peer is in namespace " + peer.get() + " of another vmdesk instance (instance tag "
+                        + peerTag.get() + ", another DATA_DIR)"
+                : "it is named like a vmdesk interface, but this controller's ledger does not know it and "
+                        + (peer.isPresent() ? "its peer is in namespace " + peer.get() + ", not one of this instance's"
+                        : "nothing ties it to a namespace of this instance") + ": it may be another vmdesk "
+                        + "instance's (another DATA_DIR) or someone else's";
+        return Check.warn("leftover.foreign-interface", link, link + " is not this instance's (instance tag " + tag
+                + "): " + why, yourself);
+    }
+
+    private static Check removable(String link, String evidence) {
+        return Check.warn("leftover.interface", link, evidence, "ip link del dev " + link
+                + " (or `vmdesk doctor --fix`)");
+    }
+
+    /** Whether a live session of this store owns {@code link} (its ledger, or the name its id gives). */
+    static boolean ownedByLiveSession(io.vmdesk.store.Store store, String link) {
+        Set<String> liveIds = new HashSet<>();
+        for (SessionRow r : store.sessions().live()) {
+            liveIds.add(r.id());
+            if (Naming.interfaceName(r.id()).equals(link)) {
+                return true;
+            }
+        }
+        return store.ledger().allOpen().stream().anyMatch(e -> liveIds.contains(e.sessionId())
+                && e.kind().equals("interface") && e.name().equals(link));
     }
 
     /** Live sessions whose recorded namespace or interface no longer exists. */

@@ -9,9 +9,12 @@ import java.util.Optional;
 
 /**
  * Packet filtering as this namespace sees it (nftables, which also holds iptables-nft rules): a chain with a drop
- * policy on the forward hook that bridged frames reach (bridge family, or ip/inet once br_netfilter sends bridged IPv4
- * through iptables: bridge-nf-call-iptables=1), an input chain that drops the guests' replies, and IPv4 forwarding
- * off although a NAT rule shows guests are meant to reach beyond the host.
+ * policy on the forward hook that bridged frames reach (ip/inet once br_netfilter sends bridged IPv4 through
+ * iptables: bridge-nf-call-iptables=1; or the bridge family, whose forward hook only matters when the bridge has ports
+ * besides the guests' isolated ones), a bridge-family input/output chain that drops what passes between the host and
+ * its guests (its iifname/oifname are the bridge's ports, so the fix names the guests' "vmd*" ports), an input chain
+ * that drops the guests' replies, and IPv4 forwarding off although a NAT rule shows guests are meant to reach beyond
+ * the host.
  */
 final class NetfilterChecks implements CheckFamily {
 
@@ -51,19 +54,48 @@ final class NetfilterChecks implements CheckFamily {
         Optional<JsonNode> ruleset = exam.host.nftRuleset();
         List<Chain> chains = ruleset.map(NetfilterChecks::chains).orElse(List.of());
         String net = exam.config.internalNetwork().network().toString();
+        List<String> otherPorts = otherPorts(exam);
+        List<Check> ok = new ArrayList<>();
         for (Chain c : chains) {
             if (!c.policy().equals("drop")) {
                 continue;
             }
             boolean ipFamily = c.family().equals("ip") || c.family().equals("inet");
-            if (c.hook().equals("forward") && (c.family().equals("bridge") || (ipFamily && bridgedThroughIp))
+            boolean bridgeFamily = c.family().equals("bridge");
+            if (c.hook().equals("forward") && ipFamily && bridgedThroughIp
                     && !c.accepts("\"" + bridge + "\"", "\"vmd", net)) {
                 out.add(Check.fail("netfilter.bridge-forward", c.label(), brnfText + "; frames bridged between "
                                 + bridge + "'s ports pass " + c.label() + " and no rule there accepts them",
                         "nft insert rule " + c.family() + " " + c.table() + " " + c.name() + " iifname \"" + bridge
-                                + "\" oifname \"" + bridge + "\" accept" + (c.family().equals("bridge") ? ""
-                                : "; or stop sending bridged traffic through iptables: sysctl -w "
-                                + "net.bridge.bridge-nf-call-iptables=0")));
+                                + "\" oifname \"" + bridge + "\" accept; or stop sending bridged traffic through "
+                                + "iptables: sysctl -w net.bridge.bridge-nf-call-iptables=0"));
+            }
+            if (bridgeFamily && c.hook().equals("forward") && !c.accepts("\"" + bridge + "\"", "\"vmd", net)) {
+                // The bridge family's forward hook sees only frames going from one port of a bridge to another. The
+                // guests' ports are isolated: they talk to the host (input/output hooks) and to non-isolated ports.
+                if (otherPorts.isEmpty()) {
+                    ok.add(Check.ok("netfilter.bridge-forward", c.label(), c.label() + " drops frames forwarded "
+                            + "between a bridge's ports, but " + bridge + " has no port besides the guests' "
+                            + "isolated ones: guests and the host talk through the bridge family's input and output "
+                            + "hooks, which this chain does not filter"));
+                } else {
+                    out.add(Check.warn("netfilter.bridge-forward", c.label(), c.label() + " drops frames "
+                                    + "forwarded between " + bridge + "'s ports and no rule there accepts the guests' "
+                                    + "(ports \"" + io.vmdesk.net.Naming.INTERFACE_PREFIX + "*\"): guests cannot reach "
+                                    + "the bridge's other port(s) " + String.join(", ", otherPorts) + " (nor they the "
+                                    + "guests); the host itself still reaches them (input/output hooks)",
+                            portAccept(c, "iifname") + " && " + portAccept(c, "oifname")));
+                }
+            }
+            if (bridgeFamily && (c.hook().equals("input") || c.hook().equals("output"))
+                    && !c.accepts("\"" + bridge + "\"", "\"vmd", net)) {
+                boolean in = c.hook().equals("input");
+                out.add(Check.fail("netfilter.bridge-host", c.label(), c.label() + " sees every frame "
+                                + (in ? "a guest sends to the host" : "the host sends to a guest") + " through "
+                                + bridge + " (ARP included) and no rule there accepts the guests' ports (\""
+                                + io.vmdesk.net.Naming.INTERFACE_PREFIX + "*\"), " + bridge + " or "
+                                + exam.config.internalNetwork() + ": the host cannot reach its guests",
+                        portAccept(c, in ? "iifname" : "oifname")));
             }
             if (c.hook().equals("input") && ipFamily && !c.accepts("established", "\"" + bridge + "\"", net)) {
                 out.add(Check.fail("netfilter.input", c.label(), c.label() + " has no rule accepting established "
@@ -74,13 +106,33 @@ final class NetfilterChecks implements CheckFamily {
                                 + c.table() + " " + c.name() + " iifname \"" + bridge + "\" accept"));
             }
         }
-        if (out.isEmpty()) {
+        boolean nothingInTheWay = out.isEmpty();
+        out.addAll(ok);
+        if (nothingInTheWay && ok.isEmpty()) {
             long drops = chains.stream().filter(c -> c.policy().equals("drop")).count();
             out.add(Check.ok("netfilter.bridge-forward", "netfilter", brnfText + "; " + (ruleset.isEmpty()
                     ? "nft not available or no ruleset" : chains.size() + " chain(s), " + drops
                     + " with drop policy, none in the way of " + bridge)));
         }
         out.add(forwarding(exam, ruleset, net));
+        return out;
+    }
+
+    /** {@code nft insert rule bridge TABLE CHAIN 'iifname "vmd*" accept'}: accepts the guests' bridge ports. */
+    private static String portAccept(Chain c, String key) {
+        return "nft insert rule " + c.family() + " " + c.table() + " " + c.name() + " '" + key + " \""
+                + io.vmdesk.net.Naming.INTERFACE_PREFIX + "*\" accept'";
+    }
+
+    /** The ports of the bridge that are not vmdesk guest interfaces (an uplink, a VPN tap…). */
+    private static List<String> otherPorts(Examination exam) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode l : exam.host.links()) {
+            String name = l.path("ifname").asText();
+            if (l.path("master").asText("").equals(exam.bridge()) && !io.vmdesk.net.Naming.isInterfaceName(name)) {
+                out.add(name);
+            }
+        }
         return out;
     }
 

@@ -28,12 +28,35 @@ public final class Naming {
     public static final String INTERFACE_PREFIX = "vmd";
     private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
     private static final Pattern TAG = Pattern.compile("[a-z0-9]{1,16}");
+    private static final Pattern INTERFACE = Pattern.compile(INTERFACE_PREFIX + "[0-9a-f]{11}");
+    /** A guest namespace or its slot: "vmdesk-" + tag + "-" + 12 hex digits, optionally + "-slot". */
+    private static final Pattern NAMESPACE = Pattern.compile("vmdesk-([a-z0-9]{1,16})-[0-9a-f]{12}(?:-slot)?");
 
     private Naming() {
     }
 
     public static String interfaceName(String sessionId) {
         return INTERFACE_PREFIX + hex(sessionId).substring(0, 11);
+    }
+
+    /**
+     * Whether {@code name} has exactly the shape {@link #interfaceName} gives ("vmd" + 11 lower-case hex digits).
+     * The shape alone does not say which controller made it: interface names carry no instance tag.
+     */
+    public static boolean isInterfaceName(String name) {
+        return name != null && INTERFACE.matcher(name).matches();
+    }
+
+    /**
+     * The instance tag in a session namespace's name ({@link #namespaceName}, or its slot namespace
+     * {@code …-slot}); empty when the name is not shaped like one.
+     */
+    public static java.util.Optional<String> instanceTagOfNamespace(String namespace) {
+        if (namespace == null) {
+            return java.util.Optional.empty();
+        }
+        var m = NAMESPACE.matcher(namespace);
+        return m.matches() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
     }
 
     /** {@code 02:fc:} + the 4 address octets in hex, e.g. 192.168.100.2 → 02:fc:c0:a8:64:02. */

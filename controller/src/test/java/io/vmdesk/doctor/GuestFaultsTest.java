@@ -4,6 +4,7 @@ import static io.vmdesk.doctor.DoctorLab.problem;
 import static io.vmdesk.doctor.DoctorLab.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vmdesk.host.HostCommands;
 import io.vmdesk.net.Naming;
 import io.vmdesk.store.SessionRow;
 import java.nio.file.Files;
@@ -46,6 +47,40 @@ class GuestFaultsTest {
             assertThat(carrier.fix()).contains("ip -n " + noCarrier.namespace() + " link set dev eth0 up");
             assertThat(problem(report, "guest-interface.namespace").evidence()).contains("in " + moved.namespace());
             assertThat(problem(report, "guest-interface.name").evidence()).contains("17 bytes").contains("'vmd0123456789ab'");
+            // the host side explains why these guests are silent: guest.arp does not blame them a second time
+            assertThat(problems(report, "guest.arp")).allSatisfy(arp -> {
+                assertThat(arp.status()).isEqualTo(Status.WARN);
+                assertThat(arp.evidence()).contains("explained by the host-side finding guest-interface.")
+                        .doesNotContain("stopped answering");
+            });
+            assertThat(problems(report, "guest.arp").stream().filter(c -> c.target().contains(down.id())).findFirst()
+                    .orElseThrow().evidence()).contains("guest-interface.up");
+        }
+    }
+
+    @Test
+    void aGuestNamespaceDoctorCannotEnterIsAWarningNotAMissingEth0() throws Exception {
+        try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
+            DoctorLab.Guest guest = lab.wire(true);
+            lab.sh("ip", "-n", guest.namespace(), "addr", "flush", "dev", "eth0");
+            // As doctor sees it from outside the controller's mount namespace: the guest's namespace lives on, but
+            // not under the name the ledger recorded (moved to another name in /run/netns).
+            String elsewhere = lab.ns.track(lab.ns.guestPrefix() + "moved");
+            HostCommands plain = new HostCommands();
+            plain.runChecked(DoctorLab.T, "touch", "/run/netns/" + elsewhere);
+            plain.runChecked(DoctorLab.T, "mount", "--bind", "/run/netns/" + guest.namespace(), "/run/netns/" + elsewhere);
+            plain.runChecked(DoctorLab.T, "umount", "/run/netns/" + guest.namespace());
+            plain.runChecked(DoctorLab.T, "rm", "/run/netns/" + guest.namespace());
+
+            Report report = lab.examine();
+            Check arp = problem(report, "guest.arp");
+            assertThat(arp.evidence()).contains("stopped answering ARP").contains("could not inspect")
+                    .doesNotContain("has no eth0");
+            Check inspect = problem(report, "guest.inspect");
+            assertThat(inspect.status()).isEqualTo(Status.WARN);
+            assertThat(inspect.target()).contains(guest.id());
+            assertThat(inspect.evidence()).contains("could not inspect the guest's namespace " + guest.namespace())
+                    .contains("Cannot open network namespace");
         }
     }
 
@@ -130,17 +165,25 @@ class GuestFaultsTest {
             lab.sh("ip", "netns", "del", vanished.namespace());
 
             Report report = lab.examine();
-            assertThat(problem(report, "leftover.interface").target()).isEqualTo("vmd0000000000a");
+            // named like a vmdesk interface, but nothing ties it to this instance: reported, never removed
+            Check foreign = problem(report, "leftover.foreign-interface");
+            assertThat(foreign.target()).isEqualTo("vmd0000000000a");
+            assertThat(foreign.evidence()).contains("is not this instance's (instance tag "
+                    + Naming.instanceTag(lab.config.dataDir()) + ")");
+            assertThat(foreign.fix()).contains("ip link del vmd0000000000a");
+            assertThat(problems(report, "leftover.interface")).isEmpty();
             assertThat(problem(report, "leftover.namespace").target()).isEqualTo(strayNs);
             assertThat(problem(report, "leftover.lease").target()).isEqualTo(leased.toString());
             assertThat(problem(report, "leftover.vanished").evidence()).contains(vanished.id())
                     .contains("namespace " + vanished.namespace());
 
             List<String> changes = new DoctorFixer(lab.cmd, lab.config, lab.store).apply(report);
-            assertThat(String.join("\n", changes)).contains("deleted leftover interface vmd0000000000a")
+            assertThat(String.join("\n", changes)).contains("left interface vmd0000000000a alone")
+                    .doesNotContain("deleted leftover interface")
                     .contains("deleted leftover network namespace " + strayNs).contains("released address " + leased);
             Report after = lab.examine();
             assertThat(problems(after, "leftover.interface")).isEmpty();
+            assertThat(problem(after, "leftover.foreign-interface").target()).isEqualTo("vmd0000000000a");
             assertThat(problems(after, "leftover.namespace")).isEmpty();
             assertThat(problems(after, "leftover.lease")).isEmpty();
         }

@@ -4,6 +4,7 @@ import static io.vmdesk.doctor.DoctorLab.problem;
 import static io.vmdesk.doctor.DoctorLab.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,58 @@ class HostFaultsTest {
     }
 
     @Test
+    void aBridgeFamilyDropChainIsJudgedByWhatItReallyDropsAndItsFixWorks() throws Exception {
+        try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
+            DoctorLab.Guest guest = lab.wire(true);
+            lab.sh("nft", "add", "table", "bridge", "vf");
+            lab.sh("nft", "add chain bridge vf forward { type filter hook forward priority 0 ; policy drop ; }");
+            // only the guests' isolated ports on br0: the forward hook never sees host <-> guest frames
+            Report report = lab.examine();
+            assertThat(problems(report, "netfilter.bridge-forward")).isEmpty();
+            assertThat(report.checks()).filteredOn(c -> c.id().equals("netfilter.bridge-forward"))
+                    .anySatisfy(c -> assertThat(c.evidence()).contains("table bridge vf chain forward")
+                            .contains("no port besides the guests' isolated ones"));
+            assertThat(problems(report, "guest.arp")).isEmpty();
+
+            // an uplink port on br0: now guests and the uplink cannot reach each other
+            String uplink = lab.ns.track(lab.ns.guestPrefix() + "uplink");
+            lab.sh("ip", "netns", "add", uplink);
+            lab.sh("ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "eth0", "netns", uplink);
+            lab.sh("ip", "link", "set", "uplink0", "master", "br0", "up");
+            lab.sh("ip", "-n", uplink, "addr", "add", "192.168.100.250/24", "dev", "eth0");
+            lab.sh("ip", "-n", uplink, "link", "set", "eth0", "up");
+            assertThat(arping(lab, uplink, guest)).as("uplink -> guest through the drop chain").isFalse();
+            Check forward = problem(lab.examine(), "netfilter.bridge-forward");
+            assertThat(forward.status()).isEqualTo(Status.WARN);
+            assertThat(forward.evidence()).contains("uplink0").doesNotContain("bridge-nf-call-iptables");
+            assertThat(forward.fix()).contains("nft insert rule bridge vf forward 'iifname \"vmd*\" accept'")
+                    .doesNotContain("\"br0\"");
+            lab.sh("bash", "-c", forward.fix());
+            assertThat(arping(lab, uplink, guest)).as("uplink -> guest after the fix").isTrue();
+            assertThat(problems(lab.examine(), "netfilter.bridge-forward")).isEmpty();
+
+            // a bridge-family input chain that drops: the host no longer hears its guests (ARP included)
+            lab.sh("nft", "add chain bridge vf input { type filter hook input priority 0 ; policy drop ; }");
+            Report dropped = lab.examine();
+            Check host = problem(dropped, "netfilter.bridge-host");
+            assertThat(host.status()).isEqualTo(Status.FAIL);
+            assertThat(host.evidence()).contains("table bridge vf chain input").contains("a guest sends to the host");
+            Check arp = problem(dropped, "guest.arp");
+            assertThat(arp.status()).as("the host side explains it: no second blame").isEqualTo(Status.WARN);
+            assertThat(arp.evidence()).contains("netfilter.bridge-host").doesNotContain("stopped answering");
+            lab.sh("bash", "-c", host.fix());
+            Report fixed = lab.examine();
+            assertThat(problems(fixed, "netfilter.bridge-host")).isEmpty();
+            assertThat(problems(fixed, "guest.arp")).isEmpty();
+        }
+    }
+
+    private static boolean arping(DoctorLab lab, String fromNamespace, DoctorLab.Guest guest) {
+        return lab.cmd.run(DoctorLab.T, "ip", "netns", "exec", fromNamespace, "arping", "-c", "2", "-w", "3", "-I",
+                "eth0", guest.address().toString()).ok();
+    }
+
+    @Test
     void aGuestRoutedViaAnotherDeviceWithStrictRpFilterAndAnOverlappingNetworkAreNamed() throws Exception {
         try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
             DoctorLab.Guest guest = lab.wire(true);
@@ -107,6 +160,17 @@ class HostFaultsTest {
             assertThat(gc.status()).isEqualTo(Status.FAIL);
             assertThat(gc.evidence()).contains("MAX_SESSIONS=4000").contains("gc_thresh3=");
             assertThat(gc.fix()).contains("net.ipv4.neigh.default.gc_thresh3=8128");
+            // the evidence says where the values were read: the lab namespace when this kernel has them per
+            // namespace, else (global) this process's own namespace, and why
+            assertThat(gc.evidence()).contains("(read in ").contains(lab.ns.name());
+            if (!lab.cmd.run(DoctorLab.T, "cat", "/proc/sys/net/ipv4/neigh/default/gc_thresh3").ok()) {
+                String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+                assertThat(gc.evidence()).contains("read in this process's network namespace " + own)
+                        .contains("because the examined network namespace " + lab.ns.name() + " has none");
+                assertThat(gc.fix()).contains("not inside " + lab.ns.name());
+            } else {
+                assertThat(gc.evidence()).contains("read in the examined network namespace " + lab.ns.name());
+            }
         }
     }
 }

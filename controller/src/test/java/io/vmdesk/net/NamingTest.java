@@ -58,4 +58,18 @@ class NamingTest {
         assertThatThrownBy(() -> Naming.namespaceName("abc123", "zzzzzzzzzzzzzzzz"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void recognisesItsOwnInterfaceAndNamespaceShapes() {
+        String id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        assertThat(Naming.isInterfaceName(Naming.interfaceName(id))).isTrue();
+        assertThat(Naming.isInterfaceName("vmdtest0")).isFalse();
+        assertThat(Naming.isInterfaceName("vmd0f8fad5bd9cb")).isFalse();
+        assertThat(Naming.isInterfaceName("vmd0F8FAD5BD9C")).isFalse();
+        assertThat(Naming.instanceTagOfNamespace(Naming.namespaceName("abc123", id))).contains("abc123");
+        assertThat(Naming.instanceTagOfNamespace(Naming.namespaceName("abc123", id) + "-slot")).contains("abc123");
+        assertThat(Naming.instanceTagOfNamespace("vmdesk-t-64301ede")).isEmpty();
+        assertThat(Naming.instanceTagOfNamespace("other")).isEmpty();
+        assertThat(Naming.instanceTagOfNamespace(null)).isEmpty();
+    }
 }
