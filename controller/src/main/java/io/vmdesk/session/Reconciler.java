@@ -114,16 +114,20 @@ final class Reconciler {
                     pool.submit(() -> remove(removed, problems, "netns", ns, () -> namespaces.delete(ns)));
                 }
             }
-            {
-                for (String link : network.interfaces(Naming.INTERFACE_PREFIX).stream()
-                        .filter(link -> !keptOnHost.contains(link)).toList()) {
-                    pool.submit(() -> remove(removed, problems, "interface", link, () -> network.deleteInterface(link)));
-                }
-            }
             for (Path dir : sessionDirectories().stream()
                     .filter(d -> !keptOnHost.contains(d.toAbsolutePath().normalize().toString())).toList()) {
                 pool.submit(() -> remove(removed, problems, "directory", dir.toString(),
                         () -> driver.remove("directory", dir.toString(), "")));
+            }
+        }
+        // Interfaces: the host ends of this instance's veth pairs went with the namespaces above, and TAPs are in the
+        // ledger. Interface names carry no instance tag, so any other "vmd…" link may be another controller's live
+        // guest (another DATA_DIR) or the operator's own device: named in the log, never removed here
+        // (`vmdesk doctor` says whose it is and `doctor --fix` removes what is provably this instance's).
+        for (String link : network.interfaces(Naming.INTERFACE_PREFIX)) {
+            if (!keptOnHost.contains(link)) {
+                log.warn("reconcile: interface {} is not in this controller's ledger: left alone (run `vmdesk doctor`)",
+                        link);
             }
         }
         store.leases().all().keySet().stream().filter(id -> !kept.contains(id)).forEach(store.leases()::release);
