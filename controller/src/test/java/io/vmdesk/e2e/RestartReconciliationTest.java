@@ -40,8 +40,24 @@ class RestartReconciliationTest {
                 }
             }
 
-            controller.launch();
-            assertThat(controller.isAlive()).as(controller.log()).isTrue();
+            // and another vmdesk instance (another DATA_DIR) has a live guest on the same host side: not ours to remove
+            String foreignNs = "vmdesk-zzforeign-0123456789ab";
+            String foreignLink = "vmd0123456789a";
+            io.vmdesk.host.HostCommands host = new io.vmdesk.host.HostCommands();
+            host.runChecked(Duration.ofSeconds(10), "ip", "netns", "add", foreignNs);
+            try {
+                controller.inNamespace.runChecked(Duration.ofSeconds(10), "ip", "link", "add", foreignLink, "type",
+                        "veth", "peer", "name", "eth0", "netns", foreignNs);
+                assertThat(controller.links("vmd")).hasSize(3);
+
+                controller.launch();
+                assertThat(controller.isAlive()).as(controller.log()).isTrue();
+                assertThat(controller.links("vmd")).as("another instance's guest survives").contains(foreignLink);
+                assertThat(controller.log()).contains("interface " + foreignLink + " is not in this controller's ledger");
+            } finally {
+                host.run(Duration.ofSeconds(10), "ip", "netns", "del", foreignNs);
+            }
+            assertThat(controller.links("vmd")).doesNotContain(foreignLink);
             JsonNode revived = ControllerProcess.json(controller.get("/api/auth/session/" + whole));
             assertThat(revived.get("status").asText()).isEqualTo("READY");
             assertThat(revived.get("steps").findValuesAsText("name")).contains("controller.revived");
