@@ -87,6 +87,13 @@ public final class SlotNetwork {
                 "{ type nat hook postrouting priority srcnat; policy accept; }");
         inSlot(slotNs, "nft", "add", "rule", "ip", "vmdesk", "postrouting", "oifname", UPLINK, "ip", "saddr",
                 INNER.toString(), "snat", "to", address);
+        // Guests do not reach each other: the bridge topology has isolated bridge ports; here each slot drops what its
+        // guest sends to another pool address. The host side (the agent endpoint; the controller refuses guests
+        // everything else) and what lies beyond the host stay as the operator's routing and firewall have them.
+        inSlot(slotNs, "nft", "add", "chain", "ip", "vmdesk", "forward",
+                "{ type filter hook forward priority filter; policy accept; }");
+        inSlot(slotNs, "nft", "add", "rule", "ip", "vmdesk", "forward", "iifname", INNER_DEVICE, "ip", "daddr",
+                spec.network().toString(), "ip", "daddr", "!=", hostSide, "drop");
     }
 
     /** The guest's side for a VM: a TAP in the slot with the inner gateway's address and MAC. */
