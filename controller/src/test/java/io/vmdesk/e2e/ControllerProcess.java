@@ -69,6 +69,16 @@ final class ControllerProcess implements AutoCloseable {
         controller.setting(name, value);
     }
 
+    /** Extra JVM options for the next {@link #launch()}. */
+    void jvmOptions(String... options) {
+        controller.jvmOptions(List.of(options));
+    }
+
+    /** The controller's pid (the JVM itself: nsenter execs it). */
+    long pid() {
+        return controller.pid();
+    }
+
     boolean isAlive() {
         return controller.isAlive();
     }
