@@ -69,6 +69,14 @@ public final class IsolatedController implements AutoCloseable {
 
     /** (Re)starts the controller process with the same namespace, data and settings; returns once it answers or exits. */
     public void launch() throws IOException, InterruptedException {
+        launch(true);
+    }
+
+    /**
+     * As {@link #launch()}; with {@code awaitHealth} false it returns as soon as the process runs (a test that stops
+     * the controller before its port opens).
+     */
+    public void launch(boolean awaitHealth) throws IOException, InterruptedException {
         if (relay == null) {
             relay = UnixRelay.start(0, dataDir.resolve("http.sock"));
         }
@@ -96,6 +104,9 @@ public final class IsolatedController implements AutoCloseable {
         builder.redirectErrorStream(true);
         builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("controller.log").toFile()));
         process = builder.start();
+        if (!awaitHealth) {
+            return;
+        }
         // generous: on a shared, loaded machine a JVM can take long to start
         Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
         while (process.isAlive()) {

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * {@code guest.ready} (every process running, readiness not yet proved); delete — {@code teardown.begin} (status
  * ENDING, viewers told, nothing removed), {@code teardown.process} (the newest process stopped, the others still
  * running), {@code teardown.directory} (processes and directory gone, interface, namespace and lease left),
- * {@code teardown.recorded} (everything removed, the row still ENDING).
+ * {@code teardown.recorded} (everything removed, the row still ENDING); restart — {@code controller.revived} (the
+ * start-up reconciliation has revived a READY session and not yet ended the others: the one point met before the
+ * port opens).
  */
 public final class TestHook {
     private static final Logger log = LoggerFactory.getLogger(TestHook.class);
@@ -30,7 +32,8 @@ public final class TestHook {
 
     /**
      * From now on the point can be met: called once the start-up reconciliation is over, so that its teardowns of a
-     * previous run's sessions never pause (a restart armed for {@code teardown.process} still opens its port).
+     * previous run's sessions never pause (a restart armed for {@code teardown.process} still opens its port). Only
+     * {@code controller.revived}, which belongs to the reconciliation, is met before.
      */
     public static void arm() {
         armed = POINT != null;
@@ -38,7 +41,8 @@ public final class TestHook {
 
     /** Blocks the calling thread forever if this is the configured point, reached for the first time after arm(). */
     public static void pauseAt(String point, String sessionId) {
-        if (!armed || !POINT.equals(point) || !fired.compareAndSet(false, true)) {
+        if (POINT == null || !(armed || point.equals("controller.revived")) || !POINT.equals(point)
+                || !fired.compareAndSet(false, true)) {
             return;
         }
         log.warn("TEST HOOK: session={} paused at {} (-Dvmdesk.test.pauseAt); waiting to be killed", sessionId, point);

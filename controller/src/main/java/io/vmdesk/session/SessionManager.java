@@ -483,6 +483,7 @@ public final class SessionManager implements AutoCloseable {
             String banner = pipeline.reprove(spec, guest.get(), Duration.ofSeconds(5));
             events.step(row.id(), new StepRow("controller.revived", "ok", clock.instant(),
                     (System.nanoTime() - t0) / 1_000_000, "guest taken over after a controller restart; " + banner));
+            io.vmdesk.host.TestHook.pauseAt("controller.revived", row.id());
             return Optional.of(new Reconciler.Revived(row, spec, guest.get()));
         } catch (io.vmdesk.readiness.ReadinessException e) {
             log.info("session={} cannot be revived: {}", row.id(), e.getMessage());

@@ -64,6 +64,11 @@ final class ControllerProcess implements AutoCloseable {
         controller.launch();
     }
 
+    /** Starts the controller and returns at once, before its port opens. */
+    void launchWithoutWaiting() throws Exception {
+        controller.launch(false);
+    }
+
     /** Changes a setting for the next {@link #launch()}. */
     void setting(String name, String value) {
         controller.setting(name, value);

@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Crash recovery (issue 7): {@code kill -9} of the controller while a session is at each named step of create
  * (net.lease, net.wire, guest.prepare, guest.start, guest.ready) and of delete (teardown.begin, teardown.process,
- * teardown.directory, teardown.recorded), then a restart on the same DATA_DIR. Afterwards every session is either
+ * teardown.directory, teardown.recorded), and of the restart itself (controller.revived: the start-up reconciliation
+ * has revived a session and not yet ended the others), then a restart on the same DATA_DIR. Afterwards every session is either
  * READY with a working live view (an RFB handshake through the controller's WebSocket proxy) or final with an
  * endedReason, and no host resource is left without a live owner (listed from the host and the store before the
  * kill, after it and after the restart). The controller stops at a step through its test hook
@@ -37,6 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * revived each time) and shows that revival and cleanup do not hurt a healthy neighbour.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(600)
 class CrashAtEachStepTest {
     private static final Set<String> FINAL = Set.of("ENDED", "FAILED", "CREDENTIALS_CAPTURED");
@@ -66,6 +72,7 @@ class CrashAtEachStepTest {
     }
 
     @ParameterizedTest(name = "kill -9 at {0}")
+    @Order(1)
     @ValueSource(strings = {"net.lease", "net.wire", "guest.prepare", "guest.start", "guest.ready",
             "teardown.begin", "teardown.process", "teardown.directory", "teardown.recorded"}) // = POINTS
     void aCrashAtThisStepLeavesEverySessionLiveOrEndedAndNothingUnowned(String point) throws Exception {
@@ -101,6 +108,12 @@ class CrashAtEachStepTest {
         HostResources before = HostResources.of(controller);
         SessionRow row = before.rows().get(victim);
         assertThat(row.status()).isEqualTo(deleting ? "ENDING" : "STARTING");
+        // a process launched just before the pause may still be `ip netns exec … setpriv` (root) for a moment
+        for (int i = 0; i < 50 && row.browserIp() != null
+                && before.processesOf(tag, row.browserIp()).size() < processesAt(point); i++) {
+            Thread.sleep(100);
+            before = HostResources.of(controller);
+        }
         expectHeld(point, before, row);
         List<Long> victimPids = row.browserIp() == null ? List.of() : before.processesOf(tag, row.browserIp());
 
@@ -109,6 +122,57 @@ class CrashAtEachStepTest {
         int next = POINTS.indexOf(point) + 1;
         armedFor = next < POINTS.size() ? POINTS.get(next) : null;
         controller.jvmOptions(armedFor == null ? new String[0] : new String[] {"-Dvmdesk.test.pauseAt=" + armedFor});
+        restartAndCheck(point, before, victim, victimPids);
+    }
+
+    /**
+     * A crash of the restart itself: kill -9 while the start-up reconciliation has revived the bystander and not yet
+     * ended a READY session whose guest broke while the controller was down; the next start must finish the job.
+     */
+    @Test
+    @Order(2)
+    void aCrashDuringTheStartUpReconciliationLeavesEverySessionLiveOrEndedAndNothingUnowned() throws Exception {
+        String point = "controller.revived";
+        if (armedFor != null) {
+            controller.kill9();
+            controller.jvmOptions();
+            controller.launch();
+            armedFor = null;
+        }
+        String broken = controller.createSession("gemini", "victim").get("sessionId").asText();
+        assertThat(controller.awaitSettled(broken, Duration.ofSeconds(120)).get("status").asText()).isEqualTo("READY");
+        controller.kill9();
+        HostResources down = HostResources.of(controller);
+        String address = down.rows().get(broken).browserIp();
+        List<Long> brokenPids = down.processesOf(tag, address);
+        // while the controller is down, the session's VNC server dies: it cannot be revived
+        int killed = 0;
+        for (long pid : brokenPids) {
+            if (HostResources.cmdline(pid).contains("x11vnc")) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                killed++;
+            }
+        }
+        assertThat(killed).isEqualTo(1);
+
+        controller.jvmOptions("-Dvmdesk.test.pauseAt=" + point);
+        int logOffset = controller.log().length();
+        controller.launchWithoutWaiting();
+        assertThat(awaitPause(point, logOffset)).isEqualTo(bystander);
+        HostResources before = HostResources.of(controller);
+        assertThat(before.rows().get(broken).status()).as("not ended yet").isEqualTo("READY");
+        assertThat(before.namespaces()).contains(Naming.namespaceName(tag, broken));
+        assertThat(before.directories()).contains(broken);
+        assertThat(before.leases()).containsKey(broken);
+
+        controller.kill9();
+        controller.jvmOptions();
+        restartAndCheck(point, before, broken, brokenPids);
+    }
+
+    /** Restarts after the crash at point and checks the outcome: every session live or ended, nothing unowned. */
+    private void restartAndCheck(String point, HostResources before, String victim, List<Long> victimPids)
+            throws Exception {
         HostResources crashed = HostResources.of(controller);
         assertThat(crashed.namespaces()).as("the crash itself removes nothing").containsAll(before.namespaces());
         assertThat(crashed.directories()).containsAll(before.directories());
@@ -127,7 +191,8 @@ class CrashAtEachStepTest {
             if (r.status().equals("READY")) {
                 live.add(r.id());
                 RfbViewer viewer = RfbViewer.connect(controller.liveViewSocket(r.id())).handshake();
-                viewer.requestUpdateAndAwaitData(Duration.ofSeconds(15));
+                // generous: x11vnc's first client after its start can wait 10-15 s for its first update (benchmarks)
+                viewer.requestUpdateAndAwaitData(Duration.ofSeconds(60));
                 viewer.abort();
             } else {
                 assertThat(FINAL).as("session %s after the restart: %s", r.id(), r).contains(r.status());
@@ -156,12 +221,7 @@ class CrashAtEachStepTest {
         boolean wired = !point.equals("net.lease") && !point.equals("teardown.recorded");
         boolean directory = List.of("guest.prepare", "guest.start", "guest.ready", "teardown.begin", "teardown.process")
                 .contains(point);
-        int processes = switch (point) {
-            case "guest.start" -> 2;           // Xvfb, openbox
-            case "guest.ready", "teardown.begin" -> 4; // + x11vnc, Chromium (and its helpers, the agent)
-            case "teardown.process" -> 3;      // the newest stopped, the others still running
-            default -> 0;
-        };
+        int processes = processesAt(point);
         String what = "held at " + point + ": " + held;
         assertThat(held.leases().containsKey(id)).as(what).isEqualTo(leased);
         assertThat(held.namespaces().contains(Naming.namespaceName(tag, id))).as(what).isEqualTo(wired);
@@ -175,6 +235,16 @@ class CrashAtEachStepTest {
                 assertThat(pids.size()).as(what).isGreaterThanOrEqualTo(processes);
             }
         }
+    }
+
+    /** How many processes of the session's guest user at least run at each pause point. */
+    private static int processesAt(String point) {
+        return switch (point) {
+            case "guest.start" -> 2;           // Xvfb, openbox
+            case "guest.ready", "teardown.begin" -> 4; // + x11vnc, Chromium (and its helpers, the agent)
+            case "teardown.process" -> 3;      // the newest stopped, the others still running
+            default -> 0;
+        };
     }
 
     /** Sends without waiting: the controller stops inside this request and never answers it. */
