@@ -29,6 +29,7 @@ public final class IsolatedController implements AutoCloseable {
     private final Path dataDir;
     private final Map<String, String> env;
     private final List<String> args;
+    private List<String> jvmOptions = List.of();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private UnixRelay relay;
@@ -68,6 +69,14 @@ public final class IsolatedController implements AutoCloseable {
 
     /** (Re)starts the controller process with the same namespace, data and settings; returns once it answers or exits. */
     public void launch() throws IOException, InterruptedException {
+        launch(true);
+    }
+
+    /**
+     * As {@link #launch()}; with {@code awaitHealth} false it returns as soon as the process runs (a test that stops
+     * the controller before its port opens).
+     */
+    public void launch(boolean awaitHealth) throws IOException, InterruptedException {
         if (relay == null) {
             relay = UnixRelay.start(0, dataDir.resolve("http.sock"));
         }
@@ -76,9 +85,9 @@ public final class IsolatedController implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "--enable-native-access=ALL-UNNAMED",
-                "-Dvmdesk.agent.jar=" + System.getProperty("vmdesk.agent.jar", ""),
-                "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+                "-Dvmdesk.agent.jar=" + System.getProperty("vmdesk.agent.jar", "")));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(args);
         if (Files.exists(dataDir.resolve(".env"))) {
             command.add("--env-file");
@@ -95,6 +104,9 @@ public final class IsolatedController implements AutoCloseable {
         builder.redirectErrorStream(true);
         builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("controller.log").toFile()));
         process = builder.start();
+        if (!awaitHealth) {
+            return;
+        }
         // generous: on a shared, loaded machine a JVM can take long to start
         Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
         while (process.isAlive()) {
@@ -117,6 +129,11 @@ public final class IsolatedController implements AutoCloseable {
     /** Changes a setting for the next {@link #launch()} (a restart with another configuration). */
     public void setting(String name, String value) {
         env.put(name, value);
+    }
+
+    /** Extra JVM options for the next {@link #launch()} (the crash tests' {@code -Dvmdesk.test.pauseAt=…}). */
+    public void jvmOptions(List<String> options) {
+        jvmOptions = List.copyOf(options);
     }
 
     public PrivateNamespace namespace() {

@@ -118,6 +118,7 @@ public final class NetnsGuestDriver implements GuestDriver {
             ledger.record("interface", host, "veth to eth0 in " + ns + " on bridge " + spec.bridgeDevice());
             cmd.runChecked(CMD_TIMEOUT, "ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns);
         });
+        io.vmdesk.host.TestHook.pauseAt("net.wire", spec.sessionId());
         step("bridge port", () -> {
             HostCommands.Result r = cmd.run(CMD_TIMEOUT, "ip", "link", "set", "dev", host, "master", spec.bridgeDevice());
             if (!r.ok()) {
@@ -206,6 +207,7 @@ public final class NetnsGuestDriver implements GuestDriver {
             Files.createDirectories(dir.resolve("logs"));
             Files.createDirectories(dir.resolve("chromium"));
             Files.createDirectories(dir.resolve("home"));
+            io.vmdesk.host.TestHook.pauseAt("guest.prepare", spec.sessionId());
             Files.writeString(dir.resolve("start.html"), startPage(spec.sessionId()), StandardCharsets.UTF_8);
             writeBrowserWrapper(dir, spec.chromiumBin());
             giveToGuest(dir, guestUid(spec));
@@ -334,6 +336,7 @@ public final class NetnsGuestDriver implements GuestDriver {
         String displayName = ":" + display;
 
         launch(spec, ledger, guest, "openbox", List.of(openboxBin), displayName, false);
+        io.vmdesk.host.TestHook.pauseAt("guest.start", spec.sessionId());
 
         Launched vnc = launch(spec, ledger, guest, "x11vnc", List.of(x11vncBin, "-display", displayName,
                 "-rfbport", String.valueOf(VNC_PORT), "-forever", "-shared", "-nopw", "-noxdamage"), displayName, false);

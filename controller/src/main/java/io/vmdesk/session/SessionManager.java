@@ -115,6 +115,7 @@ public final class SessionManager implements AutoCloseable {
             }
             String mac = Naming.macFor(address.get());
             store.sessions().setAddress(id, address.get().toString(), mac);
+            io.vmdesk.host.TestHook.pauseAt("net.lease", id);
             events.step(id, new StepRow("net.lease", "ok", now,
                     (System.nanoTime() - started) / 1_000_000, address.get() + " " + mac));
             GuestSpec spec = specFor(id, address.get(), mac, agents.launchFor(id));
@@ -400,6 +401,7 @@ public final class SessionManager implements AutoCloseable {
         store.sessions().setStatus(session.id, SessionStatus.ENDING.name());
         session.ready.complete(false);
         tellViewers(session, reason);
+        io.vmdesk.host.TestHook.pauseAt("teardown.begin", session.id);
         session.stepLock.lock();
         List<String> problems;
         long started = System.nanoTime();
@@ -410,6 +412,7 @@ public final class SessionManager implements AutoCloseable {
         }
         events.step(session.id, new StepRow("teardown", problems.isEmpty() ? "ok" : "failed",
                 clock.instant(), (System.nanoTime() - started) / 1_000_000, String.join("; ", problems)));
+        io.vmdesk.host.TestHook.pauseAt("teardown.recorded", session.id);
         String diagnosis = evidence;
         if (diagnosis == null && session.guest != null && finalStatus == SessionStatus.FAILED) {
             diagnosis = session.guest.logTail(40);
@@ -480,6 +483,7 @@ public final class SessionManager implements AutoCloseable {
             String banner = pipeline.reprove(spec, guest.get(), Duration.ofSeconds(5));
             events.step(row.id(), new StepRow("controller.revived", "ok", clock.instant(),
                     (System.nanoTime() - t0) / 1_000_000, "guest taken over after a controller restart; " + banner));
+            io.vmdesk.host.TestHook.pauseAt("controller.revived", row.id());
             return Optional.of(new Reconciler.Revived(row, spec, guest.get()));
         } catch (io.vmdesk.readiness.ReadinessException e) {
             log.info("session={} cannot be revived: {}", row.id(), e.getMessage());

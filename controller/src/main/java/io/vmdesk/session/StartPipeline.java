@@ -112,6 +112,7 @@ public final class StartPipeline {
 
     /** Not under the step lock: it only reads, and a delete must be able to interrupt it. */
     private void waitReady(LiveSession session, Instant deadline) throws StepFailed {
+        io.vmdesk.host.TestHook.pauseAt("guest.ready", session.id);
         Instant started = clock.instant();
         long t0 = System.nanoTime();
         Duration left = Duration.between(started, deadline);

@@ -31,6 +31,7 @@ final class Teardown {
             try {
                 driver.remove(entry.kind(), entry.name(), entry.detail());
                 store.ledger().released(entry.id());
+                io.vmdesk.host.TestHook.pauseAt("teardown." + entry.kind(), sessionId);
                 log.debug("session={} removed {} {}", sessionId, entry.kind(), entry.name());
             } catch (RuntimeException e) {
                 problems.add("could not remove " + entry.kind() + " " + entry.name() + ": " + e.getMessage());

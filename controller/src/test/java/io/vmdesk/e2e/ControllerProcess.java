@@ -64,9 +64,24 @@ final class ControllerProcess implements AutoCloseable {
         controller.launch();
     }
 
+    /** Starts the controller and returns at once, before its port opens. */
+    void launchWithoutWaiting() throws Exception {
+        controller.launch(false);
+    }
+
     /** Changes a setting for the next {@link #launch()}. */
     void setting(String name, String value) {
         controller.setting(name, value);
+    }
+
+    /** Extra JVM options for the next {@link #launch()}. */
+    void jvmOptions(String... options) {
+        controller.jvmOptions(List.of(options));
+    }
+
+    /** The controller's pid (the JVM itself: nsenter execs it). */
+    long pid() {
+        return controller.pid();
     }
 
     boolean isAlive() {
