@@ -26,7 +26,9 @@ class GuestIsolationTest {
     @ParameterizedTest
     @ValueSource(strings = {"bridge", "slot"})
     void aGuestCannotReachOrReadAnotherSessionOrTheApiButReachesItsAgentEndpoint(String topology) throws Exception {
-        try (ControllerProcess controller = ControllerProcess.start(Map.of("NETWORK_TOPOLOGY", topology))) {
+        // A host that forwards (as one that gives its guests a way out does): isolation must not rest on its absence.
+        try (ControllerProcess controller = ControllerProcess.start(Map.of("NETWORK_TOPOLOGY", topology),
+                ns -> ns.runChecked(T, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"))) {
             String a = controller.createSession("codex", "isolation-a").get("sessionId").asText();
             String b = controller.createSession("codex", "isolation-b").get("sessionId").asText();
             JsonNode sa = controller.awaitSettled(a, Duration.ofSeconds(120));
