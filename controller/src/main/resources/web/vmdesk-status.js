@@ -19,6 +19,33 @@
     banner.style.display = 'block';
   }
 
+  // VIEWER_POLICY=exclusive: a viewer replaced by another gets close code 4410. noVNC would reconnect (reconnect=true)
+  // and take the desktop back, the other viewer likewise, once a second for ever. So the replaced page stops: it
+  // reloads without autoconnect and reconnect, and says why; noVNC's Connect button takes the desktop back.
+  var params = new URLSearchParams(location.search);
+  var NativeWebSocket = window.WebSocket;
+  function ViewerSocket(url, protocols) {
+    var socket = protocols === undefined ? new NativeWebSocket(url) : new NativeWebSocket(url, protocols);
+    socket.addEventListener('open', function () {
+      replaced = false; // Connect pressed: this page has the desktop again
+    });
+    socket.addEventListener('close', function (event) {
+      if (event.code === 4410) {
+        params.set('autoconnect', 'false');
+        params.set('reconnect', 'false');
+        params.set('vmdesk_replaced', '1');
+        location.replace(location.pathname + '?' + params.toString());
+      }
+    });
+    return socket;
+  }
+  ViewerSocket.prototype = NativeWebSocket.prototype;
+  ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (name) {
+    ViewerSocket[name] = NativeWebSocket[name];
+  });
+  window.WebSocket = ViewerSocket;
+  var replaced = params.get('vmdesk_replaced') === '1';
+
   function poll() {
     fetch(url, {cache: 'no-store', credentials: 'same-origin'}).then(function (response) {
       if (response.status === 404) {
@@ -40,7 +67,9 @@
       if (session.status === 'STARTING') {
         show('The desktop is starting…', '#555555');
       } else if (session.status === 'READY') {
-        if (session.loginProblem) {
+        if (replaced) {
+          show('Another viewer took over this desktop. Press Connect to take it back.', '#555555');
+        } else if (session.loginProblem) {
           show('Login problem: ' + session.loginProblem, '#8a5a00');
         } else {
           banner.style.display = 'none';
