@@ -46,11 +46,11 @@ public final class Controller implements AutoCloseable {
     private final SessionManager sessions;
     private final ApiServer api;
     private final ReconcileReport reconciled;
-    private final DataDirLock lock;
+    private final List<AutoCloseable> claims;
 
-    private Controller(DataDirLock lock, Store store, SessionManager sessions, ApiServer api,
+    private Controller(List<AutoCloseable> claims, Store store, SessionManager sessions, ApiServer api,
             ReconcileReport reconciled) {
-        this.lock = lock;
+        this.claims = claims;
         this.store = store;
         this.sessions = sessions;
         this.api = api;
@@ -65,7 +65,7 @@ public final class Controller implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create DATA_DIR " + config.dataDir() + ": " + e.getMessage(), e);
         }
-        DataDirLock lock = DataDirLock.acquire(config.dataDir());
+        io.vmdesk.host.OwnerLock lock = DataDirLock.acquire(config.dataDir());
         try {
             return start(config, fixBridge, lock);
         } catch (RuntimeException | Error e) {
@@ -74,11 +74,20 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    private static Controller start(Config config, boolean fixBridge, DataDirLock lock) {
+    private static Controller start(Config config, boolean fixBridge, io.vmdesk.host.OwnerLock lock) {
         HostCommands host = new HostCommands();
         GuestDriver driver = GuestDrivers.create(config, host);
         String jdbcUrl = config.databaseUrl() != null ? config.databaseUrl() : "jdbc:sqlite:" + config.sqliteFile();
         Store store = Store.open(jdbcUrl);
+        AutoCloseable storeClaim;
+        try {
+            // before reconciliation: another controller on this store (another DATA_DIR, another host) would have its
+            // live sessions ended as leftovers
+            storeClaim = store.claim();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         protectDataDir(config);
         try {
             HostNetwork network = new HostNetwork(host, config.bridgeDevice(), config.bridgeIp(),
@@ -122,10 +131,19 @@ public final class Controller implements AutoCloseable {
             log.info("vmdesk ready: {} (driver {}, store {}, bridge {} {}/{})", config.publicUrl(),
                     config.guestDriver(), store.kind(), config.bridgeDevice(), config.bridgeIp(),
                     config.internalNetwork().prefix());
-            return new Controller(lock, store, sessions, api, report);
+            return new Controller(List.of(storeClaim, lock), store, sessions, api, report);
         } catch (RuntimeException e) {
+            closeQuietly(storeClaim);
             store.close();
             throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable claim) {
+        try {
+            claim.close();
+        } catch (Exception e) {
+            log.warn("releasing {} failed: {}", claim, e.toString());
         }
     }
 
@@ -227,7 +245,7 @@ public final class Controller implements AutoCloseable {
         sessions.close();
         api.close();
         store.close();
-        lock.close();
+        claims.forEach(Controller::closeQuietly);
         log.info("shut down");
     }
 }

@@ -35,6 +35,8 @@ public final class SystemdUnit {
                 # whatever is left after TimeoutStopSec gets SIGKILL.
                 KillMode=mixed
                 TimeoutStopSec=90s
+                # The JVM ends with 143 (128 + SIGTERM) after a clean shutdown: a stop, not a failure.
+                SuccessExitStatus=143
                 # Not 0077: each guest runs as a uid of its own and must traverse DATA_DIR and DATA_DIR/sessions to its
                 # own directory. What holds secrets (the database, keys, the .env) is created 0600 explicitly.
                 UMask=0022

@@ -90,6 +90,56 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * Claims the store for this controller until the returned claim is closed: one controller per store, since
+     * each one's start-up reconciliation ends the sessions the store knows that it does not run itself. SQLite: a
+     * lock on a file beside the database; PostgreSQL: a session-level advisory lock (per schema) held on a connection
+     * of its own, which the server releases when that connection ends, however the controller ends.
+     *
+     * @throws io.vmdesk.host.OwnerLock.HeldException when another controller holds it
+     */
+    public AutoCloseable claim() {
+        String advice = "; stop it first, or give this controller a store of its own (DATABASE_URL, or a "
+                + "currentSchema=NAME parameter on PostgreSQL)";
+        if (url.kind().equals(DatabaseUrl.SQLITE)) {
+            Path lockFile = Path.of(sqlitePath(url) + "-controller.lock");
+            return io.vmdesk.host.OwnerLock.acquire(lockFile, owner -> "another vmdesk controller"
+                    + (owner.isEmpty() ? "" : " (pid " + owner + ")") + " uses the store " + url.redacted() + advice);
+        }
+        org.jdbi.v3.core.Handle handle = jdbi.open();
+        try {
+            String key = "vmdesk-controller:" + (url.currentSchema() == null ? "" : url.currentSchema());
+            boolean locked = handle.createQuery("SELECT pg_try_advisory_lock(hashtext(:key))").bind("key", key)
+                    .mapTo(Boolean.class).one();
+            if (!locked) {
+                String holder = handle.createQuery("SELECT coalesce(string_agg(coalesce(host(a.client_addr), 'local')"
+                        + " || ' pid ' || a.pid, ', '), '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        + " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext(:key)::bigint"
+                        + " & 4294967295)").bind("key", key).mapTo(String.class).one();
+                throw new io.vmdesk.host.OwnerLock.HeldException("another vmdesk controller"
+                        + (holder.isEmpty() ? "" : " (database connection from " + holder + ")") + " uses the store "
+                        + url.redacted() + advice);
+            }
+            return new AutoCloseable() {
+                @Override
+                public void close() {
+                    handle.close();
+                }
+
+                @Override
+                public String toString() {
+                    return "the claim on " + url.redacted();
+                }
+            };
+        } catch (RuntimeException e) {
+            handle.close();
+            if (e instanceof io.vmdesk.host.OwnerLock.HeldException) {
+                throw e;
+            }
+            throw new StoreException("cannot claim store " + url.redacted() + ": " + url.redactText(describe(e)), e);
+        }
+    }
+
     /** "sqlite" or "postgresql". */
     public String kind() {
         return url.kind();
@@ -154,7 +204,7 @@ public final class Store implements AutoCloseable {
 
     // ---- opening ----
 
-    private static DataSource sqlite(DatabaseUrl url) {
+    private static String sqlitePath(DatabaseUrl url) {
         String path = url.jdbcUrl().substring("jdbc:sqlite:".length());
         int q = path.indexOf('?');
         if (q >= 0) {
@@ -163,6 +213,11 @@ public final class Store implements AutoCloseable {
         if (path.startsWith("file:")) {
             path = path.substring("file:".length());
         }
+        return path;
+    }
+
+    private static DataSource sqlite(DatabaseUrl url) {
+        String path = sqlitePath(url);
         if (path.isEmpty() || path.startsWith(":memory:") || path.contains("mode=memory")) {
             // Every connection would get its own empty database: nothing would be remembered.
             throw new StoreException("store URL " + url.redacted() + " is an in-memory database; give a file path");

@@ -18,8 +18,8 @@ class DataDirLockTest {
 
     @Test
     void aSecondControllerInTheSameProcessIsRefused() {
-        try (DataDirLock first = DataDirLock.acquire(dataDir)) {
-            assertThatThrownBy(() -> DataDirLock.acquire(dataDir)).isInstanceOf(DataDirLock.HeldException.class)
+        try (io.vmdesk.host.OwnerLock first = DataDirLock.acquire(dataDir)) {
+            assertThatThrownBy(() -> DataDirLock.acquire(dataDir)).isInstanceOf(io.vmdesk.host.OwnerLock.HeldException.class)
                     .hasMessageContaining("another vmdesk controller (pid " + ProcessHandle.current().pid() + ")")
                     .hasMessageContaining("DATA_DIR " + dataDir);
         }
@@ -48,7 +48,7 @@ class DataDirLockTest {
         try {
             String line = new BufferedReader(new InputStreamReader(other.getInputStream())).readLine();
             assertThat(line).isEqualTo("locked");
-            assertThatThrownBy(() -> DataDirLock.acquire(dataDir)).isInstanceOf(DataDirLock.HeldException.class)
+            assertThatThrownBy(() -> DataDirLock.acquire(dataDir)).isInstanceOf(io.vmdesk.host.OwnerLock.HeldException.class)
                     .hasMessageContaining("(pid " + other.pid() + ")")
                     .hasMessageContaining("stop it first");
         } finally {
@@ -56,7 +56,7 @@ class DataDirLockTest {
             assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
         // killed, not closed: the kernel released its lock
-        try (DataDirLock mine = DataDirLock.acquire(dataDir)) {
+        try (io.vmdesk.host.OwnerLock mine = DataDirLock.acquire(dataDir)) {
             assertThat(Files.readString(dataDir.resolve(DataDirLock.FILE)).strip())
                     .isEqualTo(Long.toString(ProcessHandle.current().pid()));
         }
