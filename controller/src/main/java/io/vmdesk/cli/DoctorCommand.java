@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,6 +77,15 @@ final class DoctorCommand implements Callable<Integer> {
                     + "defaults because the configuration is unusable", "fix the problems above and run doctor again"));
             config = Config.load(Map.of(), null);
         }
+        Optional<String> elsewhere = netns == null ? controllerElsewhere(config) : Optional.empty();
+        if (elsewhere.isPresent()) {
+            if (fix) {
+                System.err.println("vmdesk: " + elsewhere.get() + "; doctor --fix here would change the wrong "
+                        + "network namespace");
+                return ConfigLoading.EXIT_CONFIG;
+            }
+            System.err.println("vmdesk: warning: " + elsewhere.get() + "; the checks below are of this one");
+        }
         HostCommands cmd = netns == null ? new HostCommands() : new HostCommands(netns);
         try (Store store = openStore(config)) {
             Doctor doctor = new Doctor(cmd, config, problems, store);
@@ -106,6 +116,28 @@ final class DoctorCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             System.err.println("vmdesk: cannot open the store (" + e.getMessage() + "); checking without it");
             return null;
+        }
+    }
+
+    /**
+     * When the controller of this DATA_DIR runs (its pid in {@code controller.lock}) in another network namespace than
+     * doctor: what to say, with the command that examines the right one.
+     */
+    static Optional<String> controllerElsewhere(Config config) {
+        try {
+            String pid = Files.readString(config.dataDir().resolve("controller.lock")).strip();
+            if (!pid.matches("\\d+") || ProcessHandle.of(Long.parseLong(pid)).map(p -> !p.isAlive()).orElse(true)) {
+                return Optional.empty();
+            }
+            Path theirs = Path.of("/proc", pid, "ns", "net");
+            if (Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")))) {
+                return Optional.empty();
+            }
+            return Optional.of("the controller of DATA_DIR " + config.dataDir() + " (pid " + pid + ") runs in another "
+                    + "network namespace than this doctor; examine its own with `nsenter --net=" + theirs
+                    + " --mount=/proc/" + pid + "/ns/mnt vmdesk doctor …` (or `vmdesk doctor --netns NAME`)");
+        } catch (java.io.IOException | RuntimeException unknown) {
+            return Optional.empty(); // no lock file, or not allowed to look: nothing to say
         }
     }
 }
