@@ -54,6 +54,12 @@ class InputRefusalsTest {
         JsonNode control = jsonError(controller.post("/api/auth/session",
                 "{\"provider\":\"codex\",\"userId\":\"u\",\"a\\u0000b\":1}"), 400, "unknown-field");
         assertThat(control.get("detail").asText()).startsWith("'a\\u0000b' is not a field");
+        // ambiguous bodies are refused, not guessed: a repeated key, or more after the object
+        JsonNode twice = jsonError(controller.post("/api/auth/session",
+                "{\"provider\":\"codex\",\"userId\":\"u\",\"provider\":\"gemini\"}"), 400, "invalid-json");
+        assertThat(twice.get("detail").asText()).contains("Duplicate field 'provider'");
+        jsonError(controller.post("/api/auth/session", "{\"provider\":\"codex\",\"userId\":\"u\"} trailing"), 400,
+                "invalid-json");
         assertThat(ControllerProcess.json(controller.get("/api/auth/sessions?userId=u")).get("count").asInt()).isZero();
     }
 

@@ -79,6 +79,11 @@ public final class ControllerOptions {
             throw new BadUsage(what + " is not an http:// or https:// URL with a host name; give the controller's "
                     + "address, e.g. " + example);
         }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (!path.isEmpty() && !path.equals("/") || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new BadUsage(what + " has a path, query or fragment; give the controller's base address only, e.g. "
+                    + example);
+        }
         if (uri.getPort() == 0 || uri.getPort() > 65535) {
             throw new BadUsage(what + " has a port outside 1..65535; give the controller's address, e.g. " + example);
         }

@@ -54,6 +54,9 @@ class ControllerOptionsTest {
                         + "address, e.g. --url http://127.0.0.1:4000");
         assertThatThrownBy(() -> url(null, Map.of("VMDESK_URL", "ftp://x"))).hasMessageStartingWith(
                 "VMDESK_URL 'ftp://x' is not an http:// or https:// URL");
+        assertThatThrownBy(() -> url("http://127.0.0.1:4000/api", Map.of())).isInstanceOf(
+                ControllerOptions.BadUsage.class).hasMessageContaining("has a path, query or fragment");
+        assertThat(url("http://127.0.0.1:4000/", Map.of())).isEqualTo("http://127.0.0.1:4000");
         assertThatThrownBy(() -> ControllerOptions.baseUrl(null, Map.of(), dir.resolve("nope.env"), null))
                 .hasMessageStartingWith("--env-file " + dir.resolve("nope.env") + " does not exist");
         Path dotEnv = Files.writeString(dir.resolve(".env"), "PORT=70000\n");
