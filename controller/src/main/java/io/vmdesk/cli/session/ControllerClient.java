@@ -61,11 +61,33 @@ final class ControllerClient {
         if (response.statusCode() != 200) {
             throw refused(response.statusCode(), String.join("\n", response.body().toList()));
         }
+        // The controller ends the stream after the session's final status; a stream that ends before one (or breaks)
+        // means the controller went away, which a script following a session must not take for the session's end.
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
         try (Stream<String> lines = response.body()) {
             lines.filter(l -> l.startsWith("data:")).map(l -> parse(l.substring(5).trim()))
-                    .filter(java.util.Objects::nonNull).forEach(onData);
+                    .filter(java.util.Objects::nonNull).forEach(event -> {
+                        onData.accept(event);
+                        if ("status".equals(event.path("type").asText())
+                                && FINAL.contains(event.path("status").asText())) {
+                            finished.set(true);
+                        }
+                        if (event.has("error")) {
+                            finished.set(true); // e.g. session-not-found: the controller said all it will say
+                        }
+                    });
+        } catch (java.io.UncheckedIOException broken) {
+            // the connection broke: said below
+        }
+        if (!finished.get()) {
+            throw new ControllerException("the controller at " + baseUrl + " ended the event stream before the session "
+                    + "ended: did the controller stop? (check it with `vmdesk session show ID` once it is back)",
+                    ControllerException.EXIT_UNREACHABLE);
         }
     }
+
+    /** Session statuses after which nothing more happens (the API's final statuses). */
+    private static final java.util.Set<String> FINAL = java.util.Set.of("ENDED", "FAILED", "CREDENTIALS_CAPTURED");
 
     private HttpRequest.Builder request(String path) throws ControllerException {
         URI uri;
