@@ -38,6 +38,8 @@
   }
 
   var events = new EventSource('/dashboard/events');
+  // the login ended (its key revoked): the login page, not a stream that retries for ever
+  events.addEventListener('logout', function () { events.close(); location.reload(); });
   events.addEventListener('session', function (e) { row(JSON.parse(e.data)); });
   events.addEventListener('host', function (e) { host(JSON.parse(e.data)); });
   events.onopen = function () { document.body.setAttribute('data-live', 'true'); };

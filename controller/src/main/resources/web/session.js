@@ -14,6 +14,8 @@
 
   var events = new EventSource('/dashboard/events?session=' + encodeURIComponent(id) + '&after='
       + steps.querySelectorAll('tr').length);
+  // the login ended (its key revoked): the login page, not a stream that retries for ever
+  events.addEventListener('logout', function () { events.close(); location.reload(); });
   events.addEventListener('step', function (e) {
     var step = JSON.parse(e.data);
     var tr = document.createElement('tr');

@@ -69,7 +69,11 @@ public final class DashboardRoutes {
                         + "text/event-stream' …)");
             }
         });
-        routes.sse("/dashboard/events", feed::handle);
+        // the login is checked again at every host refresh: revoking its key ends an open stream too
+        routes.sse("/dashboard/events", client -> {
+            String cookie = client.ctx().cookie(DashboardLogins.COOKIE);
+            feed.handle(client, () -> logins.keyId(cookie).isPresent());
+        });
         routes.get("/dashboard/session/{id}", this::session);
         routes.post("/dashboard/session/{id}/end", this::end);
         routes.post("/dashboard/session/{id}/extend", this::extend);

@@ -52,7 +52,7 @@ final class LiveFeed {
         return cells;
     }
 
-    void handle(SseClient client) {
+    void handle(SseClient client, java.util.function.BooleanSupplier loggedIn) {
         String only = client.ctx().queryParam("session");
         String followed = only != null && SessionIds.isValid(only) ? only : null;
         CountDownLatch closed = new CountDownLatch(1);
@@ -94,6 +94,11 @@ final class LiveFeed {
                     if (client.terminated()) {
                         break;
                     }
+                }
+                if (!loggedIn.getAsBoolean()) {
+                    send(client, "logout", Map.of("reason", "the login ended (its API key was revoked, or it expired)"));
+                    client.close();
+                    break;
                 }
                 send(client, "host", host.get());
             }

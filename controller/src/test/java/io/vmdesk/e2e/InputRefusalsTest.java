@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -116,6 +117,36 @@ class InputRefusalsTest {
     }
 
     /** Logs in to the dashboard with the controller's admin key; @return the cookie to send. */
+    @Test
+    void revokingTheKeyEndsAnOpenDashboardStream() throws Exception {
+        String key;
+        String keyId;
+        try (io.vmdesk.store.Store store = io.vmdesk.store.Store.open("jdbc:sqlite:"
+                + controller.dataDir.resolve("vmdesk.db"))) {
+            io.vmdesk.auth.ApiKeys keys = new io.vmdesk.auth.ApiKeys(store, java.time.Clock.systemUTC());
+            key = keys.create("revoke-me", java.util.Set.of(io.vmdesk.auth.Scope.ADMIN));
+            keyId = keys.authenticate(key).orElseThrow().id();
+        }
+        HttpResponse<String> loggedIn = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
+                + "/dashboard/login")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("key=" + key)).build());
+        String cookie = loggedIn.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+        HttpResponse<java.util.stream.Stream<String>> stream = java.net.http.HttpClient.newHttpClient().send(
+                dashboard("/dashboard/events", cookie).header("Accept", "text/event-stream").GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        java.util.concurrent.CompletableFuture<List<String>> lines = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> stream.body().toList());
+        Thread.sleep(1000);
+        assertThat(lines).as("the stream stays open while the login is live").isNotDone();
+        try (io.vmdesk.store.Store store = io.vmdesk.store.Store.open("jdbc:sqlite:"
+                + controller.dataDir.resolve("vmdesk.db"))) {
+            assertThat(store.apiKeys().revoke(keyId, java.time.Instant.now())).isTrue();
+        }
+        // ended at the next host refresh (every 5 s), with a last event that tells the page why
+        assertThat(lines.get(15, java.util.concurrent.TimeUnit.SECONDS)).contains("event: logout");
+    }
+
     private static String login() throws Exception {
         HttpResponse<String> response = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
                 + "/dashboard/login")).header("Content-Type", "application/x-www-form-urlencoded")
