@@ -113,7 +113,8 @@ public enum Setting {
     FIRECRACKER_BIN("firecracker", "The Firecracker executable of the firecracker driver.", "a command name or path",
             "/usr/local/bin/firecracker"),
     JAILER_BIN("(unset: Firecracker runs without the jailer)",
-            "Firecracker's jailer; when set, each Firecracker runs under it with --cgroup-version 2.",
+            "Firecracker's jailer. Not supported yet: the firecracker driver refuses to start guests while it is set;"
+                    + " leave it unset.",
             "a command name or path", "/usr/local/bin/jailer"),
     NETWORK_TOPOLOGY("bridge", "How guests are wired: bridge (a TAP or veth on BRIDGE_DEVICE, the guest holds its"
             + " pool address) or slot (per guest a namespace with identical inner addressing, 169.254.0.21 behind"
