@@ -50,5 +50,12 @@
         dd.textContent = session[name];
       }
     });
+    // Ended while this page showed it live: the server's page for an ended session has its reason and diagnosis,
+    // and no live view or buttons. (A page rendered after the end has no live view, so this reloads once.)
+    if (['ENDED', 'FAILED', 'CREDENTIALS_CAPTURED'].indexOf(session.status) >= 0
+        && document.getElementById('liveview')) {
+      events.close();
+      setTimeout(function () { location.reload(); }, 1000);
+    }
   });
 })();

@@ -137,6 +137,16 @@ class DashboardBrowserTest {
                 .isEqualTo("ENDED");
         assertThat(browser.findElements(By.id("liveview"))).isEmpty();
 
+        // a session ended elsewhere (the API) while its page is open: the page turns into the ended session's page
+        String other = controller.createSession("codex", "dashboard-other").get("sessionId").asText();
+        assertThat(controller.awaitSettled(other, Duration.ofSeconds(120)).get("status").asText()).isEqualTo("READY");
+        browser.get(controller.baseUrl() + "/dashboard/session/" + other);
+        assertThat(browser.findElements(By.id("liveview"))).isNotEmpty();
+        controller.delete("/api/auth/session/" + other);
+        waiting(30).until(d -> d.findElements(By.id("liveview")).isEmpty()
+                && d.findElement(By.cssSelector("#summary [data-field=endedReason]")).getText().startsWith("deleted"));
+        assertThat(browser.findElements(By.id("extend"))).isEmpty();
+
         // logging out ends the cookie's use
         browser.findElement(By.id("logout")).click();
         waiting(10).until(ExpectedConditions.urlMatches(".*/dashboard/login$"));
