@@ -23,7 +23,8 @@ final class NetfilterChecks implements CheckFamily {
         return "netfilter";
     }
 
-    private record Chain(String family, String table, String name, String hook, String policy, List<String> rules) {
+    private record Chain(String family, String table, String name, String hook, String policy, List<String> rules,
+            List<Long> handles) {
         String label() {
             return "table " + family + " " + table + " chain " + name + " (hook " + hook + ", policy " + policy + ")";
         }
@@ -57,6 +58,7 @@ final class NetfilterChecks implements CheckFamily {
         List<String> otherPorts = otherPorts(exam);
         List<Check> ok = new ArrayList<>();
         for (Chain c : chains) {
+            dropRules(c, bridge, exam.config.internalNetwork(), out);
             if (!c.policy().equals("drop")) {
                 continue;
             }
@@ -163,6 +165,39 @@ final class NetfilterChecks implements CheckFamily {
                         + " is dropped", "sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d/)");
     }
 
+    /**
+     * Rules (in ip/inet chains, whatever their hook and policy) that drop or reject traffic naming the guest network,
+     * a guest address or the bridge: e.g. an output rule dropping the host's SYNs to the guests' VNC port, which
+     * otherwise looks like a guest that does not answer TCP.
+     */
+    private static void dropRules(Chain c, String bridge, io.vmdesk.net.Ipv4Network network, List<Check> out) {
+        if (!c.family().equals("ip") && !c.family().equals("inet")) {
+            return;
+        }
+        String netAddress = "\"" + network.network() + "\"";
+        String octets = network.network().toString().substring(0, network.network().toString().lastIndexOf('.') + 1);
+        for (int i = 0; i < c.rules().size(); i++) {
+            String rule = c.rules().get(i);
+            boolean drops = rule.contains("{\"drop\"") || rule.contains("{\"reject\"");
+            boolean ours = rule.contains(netAddress) || rule.contains("\"" + bridge + "\"")
+                    || rule.contains("\"" + octets);
+            if (drops && ours) {
+                long handle = c.handles().get(i);
+                out.add(Check.fail("netfilter.drop-rule", c.label(), c.label() + " has a rule that drops traffic "
+                                + "naming " + network + " or " + bridge + " (hook " + c.hook() + ": "
+                                + switch (c.hook()) {
+                                    case "output" -> "what the host sends to its guests";
+                                    case "input" -> "what the guests send to the host";
+                                    default -> "traffic to or from the guests";
+                                } + "): " + rule,
+                        handle >= 0 ? "nft delete rule " + c.family() + " " + c.table() + " " + c.name() + " handle "
+                                + handle + " (if vmdesk's guests should not be cut off)"
+                                : "nft -a list chain " + c.family() + " " + c.table() + " " + c.name()
+                                        + ", then nft delete rule … handle N"));
+            }
+        }
+    }
+
     private static List<Chain> chains(JsonNode ruleset) {
         Map<String, Chain> chains = new LinkedHashMap<>();
         for (JsonNode item : ruleset.path("nftables")) {
@@ -170,7 +205,8 @@ final class NetfilterChecks implements CheckFamily {
             if (!c.isMissingNode() && c.has("hook")) {
                 String key = c.path("family").asText() + " " + c.path("table").asText() + " " + c.path("name").asText();
                 chains.put(key, new Chain(c.path("family").asText(), c.path("table").asText(), c.path("name").asText(),
-                        c.path("hook").asText(), c.path("policy").asText("accept"), new ArrayList<>()));
+                        c.path("hook").asText(), c.path("policy").asText("accept"), new ArrayList<>(),
+                        new ArrayList<>()));
             }
             JsonNode r = item.path("rule");
             if (!r.isMissingNode()) {
@@ -178,6 +214,7 @@ final class NetfilterChecks implements CheckFamily {
                         + r.path("chain").asText());
                 if (chain != null) {
                     chain.rules().add(r.path("expr").toString());
+                    chain.handles().add(r.path("handle").asLong(-1));
                 }
             }
         }

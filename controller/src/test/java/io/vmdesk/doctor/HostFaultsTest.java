@@ -73,6 +73,22 @@ class HostFaultsTest {
     }
 
     @Test
+    void aRuleDroppingTheHostsTrafficToItsGuestsIsNamedWithTheCommandThatDeletesIt() throws Exception {
+        try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
+            assertThat(lab.examine().checks()).noneMatch(c -> c.id().equals("netfilter.drop-rule"));
+            lab.sh("nft", "add", "table", "inet", "vtest");
+            lab.sh("nft", "add chain inet vtest out { type filter hook output priority 0 ; policy accept ; }");
+            lab.sh("nft", "add rule inet vtest out ip daddr 192.168.100.0/24 tcp dport 5900 drop");
+            Check drop = problem(lab.examine(), "netfilter.drop-rule");
+            assertThat(drop.evidence()).contains("table inet vtest chain out").contains("what the host sends to its guests");
+            assertThat(drop.fix()).startsWith("nft delete rule inet vtest out handle ");
+            // the fix, as given, removes it
+            lab.sh("sh", "-c", drop.fix().replace(" (if vmdesk's guests should not be cut off)", ""));
+            assertThat(lab.examine().checks()).noneMatch(c -> c.id().equals("netfilter.drop-rule"));
+        }
+    }
+
+    @Test
     void aBridgeFamilyDropChainIsJudgedByWhatItReallyDropsAndItsFixWorks() throws Exception {
         try (DoctorLab lab = DoctorLab.create(temp, Map.of())) {
             DoctorLab.Guest guest = lab.wire(true);
