@@ -89,10 +89,10 @@ final class DoctorCommand implements Callable<Integer> {
         HostCommands cmd = netns == null ? new HostCommands() : new HostCommands(netns);
         try (Store store = openStore(config)) {
             Doctor doctor = new Doctor(cmd, config, problems, store);
-            Report report = doctor.examineHost();
+            Report report = withPrivileges(doctor.examineHost(), System.getProperty("user.name", ""));
             if (fix) {
                 List<String> changes = new DoctorFixer(cmd, config, store).apply(report);
-                Report after = doctor.examineHost();
+                Report after = withPrivileges(doctor.examineHost(), System.getProperty("user.name", ""));
                 report = new Report(after.checks(), changes.isEmpty() ? List.of("nothing to fix") : changes);
             }
             if (json) {
@@ -139,5 +139,21 @@ final class DoctorCommand implements Callable<Integer> {
         } catch (java.io.IOException | RuntimeException unknown) {
             return Optional.empty(); // no lock file, or not allowed to look: nothing to say
         }
+    }
+
+    /**
+     * Without root, nft, arping, the guests' namespaces and the controller's store may be unreadable, and the checks
+     * that need them see less than is there: the report says so first, rather than let their "ok" stand alone.
+     */
+    static Report withPrivileges(Report report, String user) {
+        if (user.equals("root")) {
+            return report;
+        }
+        List<io.vmdesk.doctor.Check> checks = new java.util.ArrayList<>();
+        checks.add(io.vmdesk.doctor.Check.warn("doctor.privileges", "doctor", "doctor runs as " + user + ", not root: "
+                + "nftables, arping, the guests' namespaces and the controller's store may be unreadable, so checks "
+                + "that need them may pass for want of evidence", "run it as root: sudo vmdesk doctor"));
+        checks.addAll(report.checks());
+        return new Report(checks, report.changes());
     }
 }

@@ -33,7 +33,7 @@ final class LeftoverChecks implements CheckFamily {
     public List<Check> run(Examination exam) {
         List<Check> out = new ArrayList<>();
         if (exam.store == null) {
-            out.add(Check.ok("leftover.store", "store", "no store to compare with (DATA_DIR has no database yet); "
+            out.add(Check.ok("leftover.store", "store", "no store to compare with (DATA_DIR has no database yet, or it could not be opened); "
                     + "nothing can be owned"));
         }
         Set<String> liveIds = new HashSet<>();

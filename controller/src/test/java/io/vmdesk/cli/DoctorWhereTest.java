@@ -48,4 +48,16 @@ class DoctorWhereTest {
         }
         assertThat(DoctorCommand.controllerElsewhere(config)).as("that controller is gone").isEmpty();
     }
+
+    @Test
+    void runAsAnotherUserTheReportSaysFirstThatChecksMaySeeLess() {
+        io.vmdesk.doctor.Report report = new io.vmdesk.doctor.Report(java.util.List.of(io.vmdesk.doctor.Check.ok(
+                "netfilter.bridge-forward", "netfilter", "nft not available or no ruleset")));
+        assertThat(DoctorCommand.withPrivileges(report, "root")).isEqualTo(report);
+        io.vmdesk.doctor.Report asNobody = DoctorCommand.withPrivileges(report, "nobody");
+        assertThat(asNobody.checks().get(0).id()).isEqualTo("doctor.privileges");
+        assertThat(asNobody.checks().get(0).evidence()).contains("runs as nobody, not root");
+        assertThat(asNobody.checks().get(0).fix()).contains("sudo vmdesk doctor");
+        assertThat(asNobody.checks()).hasSize(2);
+    }
 }
