@@ -83,7 +83,8 @@ public final class ControllerMetrics {
 
     public void viewerOpened() {
         viewers.incrementAndGet();
-        Counter.builder("vmdesk.proxy.connections.opened").register(registry).increment();
+        Counter.builder("vmdesk.proxy.connections.opened")
+                .description("live-view WebSocket connections opened").register(registry).increment();
     }
 
     public void viewerClosed(int closeCode) {
@@ -101,9 +102,12 @@ public final class ControllerMetrics {
     }
 
     public void reconciled(int sessionsEnded, int leftoversRemoved, int problems) {
-        Counter.builder("vmdesk.reconcile.sessions.ended").register(registry).increment(sessionsEnded);
-        Counter.builder("vmdesk.reconcile.leftovers.removed").register(registry).increment(leftoversRemoved);
-        Counter.builder("vmdesk.reconcile.problems").register(registry).increment(problems);
+        Counter.builder("vmdesk.reconcile.sessions.ended")
+                .description("sessions a start-up reconciliation ended").register(registry).increment(sessionsEnded);
+        Counter.builder("vmdesk.reconcile.leftovers.removed")
+                .description("unowned host resources a start-up reconciliation removed").register(registry).increment(leftoversRemoved);
+        Counter.builder("vmdesk.reconcile.problems")
+                .description("resources a start-up reconciliation could not remove").register(registry).increment(problems);
     }
 
     /** The Prometheus text exposition. */
