@@ -52,9 +52,36 @@ public final class DashboardRoutes {
         this.logins = new DashboardLogins(keys, store, Clock.systemUTC());
         this.feed = new LiveFeed(sessions, host);
         this.secureCookie = publicUrl.startsWith("https:");
+        this.publicOrigin = origin(publicUrl);
+    }
+
+    private final String publicOrigin;
+
+    /** scheme://host[:port] of a URL, as browsers send it in Origin. */
+    static String origin(String url) {
+        java.net.URI uri = java.net.URI.create(url);
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    }
+
+    /** The Origin is PUBLIC_URL's, or the one the request was addressed to (its Host header, directly reached). */
+    private boolean sameOrigin(String origin, io.javalin.http.Context ctx) {
+        if (origin.equals(publicOrigin)) {
+            return true;
+        }
+        String host = ctx.header("Host");
+        return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
     }
 
     public void register(RoutesConfig routes) {
+        // Forms post only from the dashboard's own pages. SameSite=Strict keeps other sites' forms from carrying the
+        // cookie; this also stops another application on the same site (another port of this host).
+        routes.before("/dashboard/*", ctx -> {
+            String origin = ctx.header("Origin");
+            if (ctx.method().name().equals("POST") && origin != null && !sameOrigin(origin, ctx)) {
+                throw new ApiException(403, "cross-origin", "a dashboard form posted from " + origin + "; the dashboard "
+                        + "accepts its own pages' forms only (" + publicOrigin + ")");
+            }
+        });
         routes.get("/dashboard", this::index);
         routes.get("/dashboard/login", ctx -> html(ctx, 200, DashboardPages.login(null)));
         routes.post("/dashboard/login", this::login);

@@ -147,6 +147,21 @@ class InputRefusalsTest {
         assertThat(lines.get(15, java.util.concurrent.TimeUnit.SECONDS)).contains("event: logout");
     }
 
+    @Test
+    void aDashboardFormPostedFromAnotherOriginIsRefused() throws Exception {
+        String cookie = login();
+        String id = controller.createSession("codex", "dash-origin").get("sessionId").asText();
+        HttpResponse<String> foreign = controller.send(dashboard("/dashboard/session/" + id + "/end", cookie)
+                .header("Origin", "http://127.0.0.1:9999").POST(HttpRequest.BodyPublishers.noBody()).build());
+        JsonNode refusal = jsonError(foreign, 403, "cross-origin");
+        assertThat(refusal.get("detail").asText()).contains("posted from http://127.0.0.1:9999");
+        assertThat(ControllerProcess.json(controller.get("/api/auth/session/" + id)).get("status").asText())
+                .isIn("STARTING", "READY");
+        HttpResponse<String> own = controller.send(dashboard("/dashboard/session/" + id + "/end", cookie)
+                .header("Origin", controller.baseUrl()).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(303);
+    }
+
     private static String login() throws Exception {
         HttpResponse<String> response = controller.send(HttpRequest.newBuilder(URI.create(controller.baseUrl()
                 + "/dashboard/login")).header("Content-Type", "application/x-www-form-urlencoded")
