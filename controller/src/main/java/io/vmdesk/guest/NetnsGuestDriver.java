@@ -338,8 +338,11 @@ public final class NetnsGuestDriver implements GuestDriver {
         launch(spec, ledger, guest, "openbox", List.of(openboxBin), displayName, false);
         io.vmdesk.host.TestHook.pauseAt("guest.start", spec.sessionId());
 
+        // -nolookup: x11vnc resolves each client's address, and a guest has no working DNS: the first viewer waited
+        // the resolver's 10 s timeout ("client_set_net: 192.168.100.1 10.0096") before its first screen.
         Launched vnc = launch(spec, ledger, guest, "x11vnc", List.of(x11vncBin, "-display", displayName,
-                "-rfbport", String.valueOf(VNC_PORT), "-forever", "-shared", "-nopw", "-noxdamage"), displayName, false);
+                "-rfbport", String.valueOf(VNC_PORT), "-forever", "-shared", "-nopw", "-noxdamage", "-nolookup"),
+                displayName, false);
         awaitVncPort(guest, vnc, deadline, within);
 
         String url = dir.resolve("start.html").toUri().toString();
