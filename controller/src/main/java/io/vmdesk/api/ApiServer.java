@@ -257,12 +257,37 @@ public final class ApiServer implements AutoCloseable {
             addConnector(jetty, bridge, "BRIDGE_IP " + config.bridgeIp() + ":" + app.port());
         }
         if (config.controlSocket() != null) {
+            removeStaleSocket(config.controlSocket());
             // Added after start: Javalin assumes its connectors are TCP ones while it starts.
             UnixDomainServerConnector unix = new UnixDomainServerConnector(jetty, new HttpConnectionFactory(http));
             unix.setUnixDomainPath(config.controlSocket());
             addConnector(jetty, unix, "CONTROL_SOCKET=" + config.controlSocket());
         }
         return this;
+    }
+
+    /**
+     * A controller killed with -9 leaves its socket file, and binding then fails with "Address already in use" (after
+     * reconciliation revived the guests, with nobody left to look after them). A socket file nobody accepts on is
+     * stale and goes; one somebody accepts on is another process's, and is refused.
+     */
+    private void removeStaleSocket(java.nio.file.Path socket) {
+        if (!java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(socket))) {
+            app.stop();
+            throw new IllegalStateException("cannot listen on CONTROL_SOCKET=" + socket + ": another process accepts "
+                    + "connections on it; stop it, or give CONTROL_SOCKET another path");
+        } catch (java.io.IOException nobodyListens) {
+            try {
+                java.nio.file.Files.delete(socket);
+                log.info("removed the stale CONTROL_SOCKET {} (nobody accepted on it)", socket);
+            } catch (java.io.IOException e) {
+                log.warn("cannot remove the stale CONTROL_SOCKET {}: {}", socket, e.toString());
+            }
+        }
     }
 
     private void addConnector(Server jetty, org.eclipse.jetty.server.Connector connector, String what) {
