@@ -211,9 +211,14 @@ public final class ApiServer implements AutoCloseable {
 
     /** Whether a request comes from a guest (its source address is on the sessions' network). */
     static boolean fromGuest(Config config, String remoteAddress) {
+        // a dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d (Jetty may add brackets)
+        String address = remoteAddress == null ? "" : remoteAddress.replace("[", "").replace("]", "");
+        if (address.toLowerCase(java.util.Locale.ROOT).startsWith("::ffff:")) {
+            address = address.substring("::ffff:".length());
+        }
         try {
-            return config.internalNetwork().contains(io.vmdesk.net.Ipv4Address.parse(remoteAddress))
-                    && !remoteAddress.equals(config.bridgeIp().toString());
+            return config.internalNetwork().contains(io.vmdesk.net.Ipv4Address.parse(address))
+                    && !address.equals(config.bridgeIp().toString());
         } catch (IllegalArgumentException notIpv4) {
             return false;
         }

@@ -52,6 +52,19 @@ public final class HostNetwork {
      *
      * @return a one-line human description of what was done (created/adopted/fixed)
      */
+    /**
+     * No IPv6 on the bridge: the host would have a link-local address there, and guests would reach every port the
+     * controller listens on over IPv6, where the API's "guests may only use /api/agent/…" rule (which knows the guest
+     * network by its IPv4 addresses) does not see them. With IPv6 off on the bridge the kernel drops what guests send
+     * over it. Nothing of vmdesk uses IPv6 towards guests. A kernel without IPv6 has nothing to close.
+     */
+    private void closeIpv6() {
+        HostCommands.Result r = cmd.run(TIMEOUT, "sysctl", "-q", "-w", "net/ipv6/conf/" + bridgeDevice + "/disable_ipv6=1");
+        if (!r.ok() && !r.stderr().contains("No such file")) {
+            log.warn("cannot turn IPv6 off on {}: {}", bridgeDevice, r.stderr().strip());
+        }
+    }
+
     public String ensureBridge(boolean fix) {
         String wanted = bridgeIp + "/" + network.prefix();
         Optional<JsonNode> link = link(bridgeDevice);
@@ -60,6 +73,7 @@ public final class HostNetwork {
                     "stp_state", "0", "forward_delay", "0");
             if (add.ok()) {
                 cmd.runChecked(TIMEOUT, "ip", "addr", "add", wanted, "dev", bridgeDevice);
+                closeIpv6();
                 cmd.runChecked(TIMEOUT, "ip", "link", "set", "dev", bridgeDevice, "up");
                 String done = "created bridge " + bridgeDevice + " with " + wanted + " (up, STP off, forward_delay 0)";
                 log.info("{}", done);
@@ -110,6 +124,7 @@ public final class HostNetwork {
         // Two steps: the kernel applies forward_delay before stp_state, and refuses 0 while STP is still on.
         cmd.runChecked(TIMEOUT, "ip", "link", "set", "dev", bridgeDevice, "type", "bridge", "stp_state", "0");
         cmd.runChecked(TIMEOUT, "ip", "link", "set", "dev", bridgeDevice, "type", "bridge", "forward_delay", "0");
+        closeIpv6();
         boolean wasUp = link.get().path("flags").toString().contains("\"UP\"");
         cmd.runChecked(TIMEOUT, "ip", "link", "set", "dev", bridgeDevice, "up");
         if (!wasUp) {
