@@ -682,9 +682,57 @@ public final class NetnsGuestDriver implements GuestDriver {
         }
         try {
             removeChromiumSingletonDir(dir);
+            Object owner = Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    ? Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) : null;
+            if (owner instanceof Integer uid && uid >= 1_000_000) {
+                removeLeftInSharedDirs(uid);
+            }
             deleteTree(dir);
         } catch (IOException e) {
             throw new IllegalStateException("could not delete the guest directory " + dir + ": " + e, e);
+        }
+    }
+
+    /** The world-writable directories every guest shares (there is no private mount namespace per guest). */
+    static final List<Path> SHARED_DIRS = List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"));
+
+    /**
+     * What the guest's user left in the shared world-writable directories: its uid goes to the next session on the
+     * same address, which must not find (or read) the last one's files. Only entries that uid owns, at the top of each
+     * directory or one level down in a world-writable one (such as /tmp/.X11-unix), are removed, with everything in
+     * them; nothing else is looked at.
+     */
+    static void removeLeftInSharedDirs(int uid) {
+        for (Path shared : SHARED_DIRS) {
+            try (var top = Files.list(shared)) {
+                for (Path entry : top.toList()) {
+                    removeIfOwned(entry, uid);
+                    if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.exists(entry,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.getPosixFilePermissions(entry,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS).contains(
+                            java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                        try (var inner = Files.list(entry)) {
+                            for (Path nested : inner.toList()) {
+                                removeIfOwned(nested, uid);
+                            }
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not look for uid {}'s files in {}: {}", uid, shared, e.toString());
+            }
+        }
+    }
+
+    private static void removeIfOwned(Path entry, int uid) {
+        try {
+            if (Files.exists(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Integer.valueOf(uid).equals(
+                    Files.getAttribute(entry, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                deleteTree(entry);
+                log.info("removed {} left by guest uid {}", entry, uid);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not remove {} of guest uid {}: {}", entry, uid, e.toString());
         }
     }
 
