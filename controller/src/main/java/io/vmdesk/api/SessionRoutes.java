@@ -158,6 +158,7 @@ final class SessionRoutes {
         out.put("status", row.status());
         out.put("idleDeadline", idleDeadline);
         out.put("expiresAt", row.expiresAt());
+        audit(ctx, "session.keepalive", row); // as the dashboard's button is
         Json.send(ctx, 200, out);
     }
 

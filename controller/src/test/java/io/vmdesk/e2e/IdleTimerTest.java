@@ -83,6 +83,12 @@ class IdleTimerTest {
             assertThat(keptEnded.get("endedReason").asText()).startsWith("idle-limit");
             assertThat(watchedEnded.get("endedReason").asText()).startsWith("idle-limit");
             assertThat(controller.guestNamespaces()).isEmpty();
+            // every keepalive through the API is in the audit log, with the session it held
+            try (io.vmdesk.store.Store store = io.vmdesk.store.Store.open("jdbc:sqlite:"
+                    + controller.dataDir.resolve("vmdesk.db"))) {
+                assertThat(store.audit().recent(100)).filteredOn(a -> a.action().equals("session.keepalive"))
+                        .isNotEmpty().allSatisfy(a -> assertThat(a.sessionId()).isEqualTo(kept));
+            }
         }
     }
 }
