@@ -94,6 +94,10 @@ public final class SlotNetwork {
                 "{ type filter hook forward priority filter; policy accept; }");
         inSlot(slotNs, "nft", "add", "rule", "ip", "vmdesk", "forward", "iifname", INNER_DEVICE, "ip", "daddr",
                 spec.network().toString(), "ip", "daddr", "!=", hostSide, "drop");
+        // and sends nothing under another source address (a VM guest is root on its NIC): only the inner address is
+        // NATed to its pool address
+        inSlot(slotNs, "nft", "add", "rule", "ip", "vmdesk", "forward", "iifname", INNER_DEVICE, "ip", "saddr", "!=",
+                GUEST.toString(), "drop");
     }
 
     /** The guest's side for a VM: a TAP in the slot with the inner gateway's address and MAC. */

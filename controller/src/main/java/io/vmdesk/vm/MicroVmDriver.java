@@ -92,7 +92,7 @@ public final class MicroVmDriver implements GuestDriver {
             return;
         }
         try {
-            taps.create(spec.hostInterface(), spec.bridgeDevice(), spec.sessionId(), ledger);
+            taps.create(spec.hostInterface(), spec.bridgeDevice(), spec.sessionId(), ledger, spec.mac(), spec.address());
         } catch (RuntimeException e) {
             throw new GuestException("tap", e.getMessage(), e);
         }

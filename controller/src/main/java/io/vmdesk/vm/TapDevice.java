@@ -16,12 +16,16 @@ final class TapDevice {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final HostCommands cmd;
+    private final io.vmdesk.net.PortGuard guard;
 
     TapDevice(HostCommands cmd) {
         this.cmd = cmd;
+        this.guard = new io.vmdesk.net.PortGuard(cmd);
     }
 
-    void create(String name, String bridge, String sessionId, Ledger ledger) {
+    /** The TAP of a guest with {@code mac} and {@code address}: only what those may send gets onto the bridge. */
+    void create(String name, String bridge, String sessionId, Ledger ledger, String mac,
+            io.vmdesk.net.Ipv4Address address) {
         // A leftover of the same name (crash between create and release) would make `ip tuntap add` fail.
         HostNetwork.deleteLink(cmd, name);
         ledger.record("interface", name, "TAP of session " + sessionId + " on bridge " + bridge);
@@ -33,10 +37,13 @@ final class TapDevice {
                     ? " — the bridge does not exist on the host side" : ""));
         }
         cmd.runChecked(TIMEOUT, "ip", "link", "set", "dev", name, "type", "bridge_slave", "isolated", "on");
+        // before it is up: a VM guest is root on its NIC and could otherwise claim another guest's address
+        guard.install(name, mac, address);
         cmd.runChecked(TIMEOUT, "ip", "link", "set", "dev", name, "up");
     }
 
     void remove(String name) {
+        guard.remove(name);
         HostNetwork.deleteLink(cmd, name);
     }
 }

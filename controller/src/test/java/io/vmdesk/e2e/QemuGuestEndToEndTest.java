@@ -109,6 +109,10 @@ class QemuGuestEndToEndTest {
             assertThat(new io.vmdesk.net.Namespaces(host).pids(slotNs)).as("QEMU runs in the slot").containsAll(qemu);
         } else {
             assertThat(Files.readString(vmDir.resolve("console.log"))).contains("eth0 up with 192.168.100.2");
+            // the TAP's guard: only the guest's own MAC and address get onto the bridge (PortGuardTest shows it works)
+            assertThat(controller.inNamespace.run(Duration.ofSeconds(10), "nft", "list", "table", "netdev",
+                    "vmdesk_" + tap).stdout()).contains("ether saddr != 02:fc:c0:a8:64:02 drop")
+                    .contains("ip saddr != 192.168.100.2 drop");
         }
 
         RfbViewer viewer = RfbViewer.connect(controller.liveViewSocket(id)).handshake();
@@ -119,6 +123,8 @@ class QemuGuestEndToEndTest {
         assertThat(deleted.get("status").asText()).isEqualTo("ENDED");
         assertThat(controller.links("vmd")).isEmpty();
         assertThat(controller.guestNamespaces()).isEmpty();
+        assertThat(controller.inNamespace.run(Duration.ofSeconds(10), "nft", "list", "tables").stdout())
+                .as("no guard table left").doesNotContain("vmdesk_");
         assertThat(ControllerProcess.alive(qemu)).isEmpty();
         assertThat(qemuPids(vmDir)).isEmpty();
         assertThat(vmDir).doesNotExist();
