@@ -39,7 +39,16 @@ final class CredentialRoutes {
     }
 
     private ApiKeyRow require(Context ctx, Scope scope) {
-        return KeyGuard.require(keys, ctx, scope);
+        try {
+            return KeyGuard.require(keys, ctx, scope);
+        } catch (ApiException refused) {
+            // a refused attempt at credentials is worth as much to an auditor as a granted one
+            Object key = ctx.attribute("vmdesk.apiKey");
+            store.audit().append(new AuditRow(clock.instant(), key == null ? "anonymous" : key.toString(),
+                    "credentials.refused", null, null, null, ctx.method() + " " + ctx.path() + ": "
+                    + refused.getMessage()));
+            throw refused;
+        }
     }
 
     void forSession(Context ctx) throws IOException {

@@ -21,10 +21,10 @@ final class KeyGuard {
         }
         ApiKeyRow row = keys.authenticate(key).orElseThrow(() -> new ApiException(401, "invalid-api-key",
                 "the API key is unknown or revoked"));
+        ctx.attribute("vmdesk.apiKey", row.id()); // known even when refused: the audit names who was
         if (!ApiKeys.allows(row, scope)) {
             throw new ApiException(403, "forbidden", "API key " + row.id() + " lacks the scope " + scope.label());
         }
-        ctx.attribute("vmdesk.apiKey", row.id());
         return row;
     }
 }

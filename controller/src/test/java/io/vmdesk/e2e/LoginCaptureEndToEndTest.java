@@ -162,7 +162,8 @@ class LoginCaptureEndToEndTest {
                 + "x".repeat(43)).statusCode()).isEqualTo(401);
         assertThat(credentials("/api/auth/session/" + id + "/credentials", otherKey).statusCode()).isEqualTo(403);
         try (Store store = Store.open("jdbc:sqlite:" + controller.dataDir.resolve("vmdesk.db"))) {
-            assertThat(store.audit().recent(10)).extracting(AuditRow::action).contains("credentials.read");
+            assertThat(store.audit().recent(10)).extracting(AuditRow::action).contains("credentials.read")
+                    .contains("credentials.refused"); // the refused attempts too
         }
 
         // the raw database holds no token
