@@ -707,9 +707,9 @@ public final class NetnsGuestDriver implements GuestDriver {
             try (var top = Files.list(shared)) {
                 for (Path entry : top.toList()) {
                     removeIfOwned(entry, uid);
-                    if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.exists(entry,
-                            java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.getPosixFilePermissions(entry,
-                            java.nio.file.LinkOption.NOFOLLOW_LINKS).contains(
+                    // (gone now if it was the uid's own)
+                    if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.getPosixFilePermissions(
+                            entry, java.nio.file.LinkOption.NOFOLLOW_LINKS).contains(
                             java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
                         try (var inner = Files.list(entry)) {
                             for (Path nested : inner.toList()) {

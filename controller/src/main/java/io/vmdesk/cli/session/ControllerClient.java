@@ -68,8 +68,7 @@ final class ControllerClient {
             lines.filter(l -> l.startsWith("data:")).map(l -> parse(l.substring(5).trim()))
                     .filter(java.util.Objects::nonNull).forEach(event -> {
                         onData.accept(event);
-                        if ("status".equals(event.path("type").asText())
-                                && FINAL.contains(event.path("status").asText())) {
+                        if ("status".equals(event.path("type").asText()) && isFinal(event.path("status").asText())) {
                             finished.set(true);
                         }
                         if (event.has("error")) {
@@ -86,8 +85,13 @@ final class ControllerClient {
         }
     }
 
-    /** Session statuses after which nothing more happens (the API's final statuses). */
-    private static final java.util.Set<String> FINAL = java.util.Set.of("ENDED", "FAILED", "CREDENTIALS_CAPTURED");
+    private static boolean isFinal(String status) {
+        try {
+            return io.vmdesk.session.SessionStatus.valueOf(status).isFinal();
+        } catch (IllegalArgumentException unknown) {
+            return false;
+        }
+    }
 
     private HttpRequest.Builder request(String path) throws ControllerException {
         URI uri;
